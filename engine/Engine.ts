@@ -1,0 +1,205 @@
+/**
+ * The engine loop: turns scheduler decisions into executed steps and per-request streams of text.
+ * Each iteration is schedule -> execute -> update, as in nano-vllm and vLLM; a request that arrives
+ * while others generate joins at the next step. Owns per-request output state (detokenizing, stop
+ * strings, timings) and the loop's lifecycle; does not own scheduling policy (scheduler/) nor the
+ * model (the executor).
+ */
+import {EventEmitter} from "node:events";
+import {Scheduler} from "../scheduler/Scheduler.ts";
+import type {FinishedRequest, SchedulerOutput, SchedulerStats, SchedulingPolicy} from "../scheduler/types.ts";
+import {EngineError} from "./errors.ts";
+import type {ExecutedStep, SamplingPlan, StepExecutor} from "./executor/types.ts";
+import {GenerationStream} from "./GenerationStream.ts";
+import {RequestState} from "./RequestState.ts";
+import type {Detokenize} from "./text/IncrementalDetokenizer.ts";
+import type {GenerationRequest, StepRecord} from "./types.ts";
+
+export interface EngineOptions {
+  readonly executor: StepExecutor;
+  readonly detokenize: Detokenize;
+  readonly isEndOfGeneration: (token: number) => boolean;
+  /** Defaults to the executor's batch size. */
+  readonly maxNumBatchedTokens?: number;
+  readonly maxQueueLength?: number;
+  readonly policy?: SchedulingPolicy;
+  readonly isPreemptionEnabled?: boolean;
+  readonly clock?: () => number;
+}
+
+export interface EngineEvents {
+  step: [record: StepRecord];
+}
+
+export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposable {
+  readonly scheduler: Scheduler;
+  private readonly states = new Map<string, RequestState>();
+  private readonly pendingAborts = new Set<string>();
+  private readonly clock: () => number;
+  private loop: Promise<void> | null = null;
+  private isAccepting = true;
+  private numStepsTotal = 0;
+
+  constructor(private readonly options: EngineOptions) {
+    super();
+    const {executor} = options;
+    this.clock = options.clock ?? (() => performance.now());
+    this.scheduler = new Scheduler({
+      numSequences: executor.numSequences,
+      sequenceCapacity: executor.sequenceCapacity,
+      maxNumBatchedTokens: Math.min(options.maxNumBatchedTokens ?? executor.batchSize, executor.batchSize),
+      maxQueueLength: options.maxQueueLength ?? 256,
+      policy: options.policy ?? "fcfs",
+      isPreemptionEnabled: options.isPreemptionEnabled ?? false,
+      clock: this.clock
+    });
+  }
+
+  /** Tokens one request can hold, prompt and output together. */
+  get sequenceCapacity(): number {
+    return this.options.executor.sequenceCapacity;
+  }
+
+  get stats(): SchedulerStats & {readonly numStepsTotal: number} {
+    return {...this.scheduler.stats, numStepsTotal: this.numStepsTotal};
+  }
+
+  /** Queues a request; it runs from the next step on. Throws {@link EngineError} when it cannot. */
+  submit(request: GenerationRequest): GenerationStream {
+    if (!this.isAccepting) throw new EngineError("shutting_down", "the server is shutting down");
+    const capacity = this.sequenceCapacity;
+    if (request.promptTokens.length >= capacity) {
+      throw new EngineError("context_length_exceeded",
+        `This model's maximum context length is ${capacity} tokens. However, your prompt has ${request.promptTokens.length} tokens ` +
+        `and at least 1 more is needed for the completion.`, "messages");
+    }
+    if (request.promptTokens.length === 0) throw new EngineError("context_length_exceeded", "the prompt is empty", "prompt");
+    const now = this.clock();
+    const state = new RequestState(request, now, this.options.detokenize, new GenerationStream(request.id, (id) => this.abort(id)));
+    const maxTokens = Math.max(1, Math.min(request.maxTokens, capacity - request.promptTokens.length));
+    const added = this.scheduler.addRequest({
+      id: request.id,
+      promptTokens: request.promptTokens,
+      maxTokens,
+      priority: request.priority,
+      arrivalMs: request.arrivalMs ?? now,
+      deadlineMs: request.deadlineMs
+    });
+    if (!added.isAccepted) {
+      if (added.reason === "queue_full") throw new EngineError("queue_full", "too many requests are waiting; retry later");
+      throw new EngineError("context_length_exceeded", `request refused: ${added.reason}`);
+    }
+    this.states.set(request.id, state);
+    this.ensureLoop();
+    return state.stream;
+  }
+
+  /** Ends a request at the next step boundary (at once if the loop is idle). */
+  abort(requestId: string): void {
+    if (!this.states.has(requestId)) return;
+    this.pendingAborts.add(requestId);
+    this.ensureLoop();
+  }
+
+  private ensureLoop(): void {
+    this.loop ??= this.runLoop().finally(() => {
+      this.loop = null;
+      if (this.scheduler.hasWork() || this.pendingAborts.size > 0) this.ensureLoop();
+    });
+  }
+
+  private async runLoop(): Promise<void> {
+    for (;;) {
+      this.applyAborts();
+      for (const finished of this.scheduler.expireDeadlines()) this.finish(finished);
+      if (!this.scheduler.hasWork()) return;
+      const output = this.scheduler.schedule();
+      if (output.scheduled.length === 0) {
+        // Nothing could run this step (for example every request is waiting on a sequence being freed).
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      await this.executeStep(output);
+    }
+  }
+
+  private async executeStep(output: SchedulerOutput): Promise<void> {
+    const plans = new Map<string, SamplingPlan>();
+    const startMs = this.clock();
+    for (const entry of output.scheduled) {
+      const state = this.states.get(entry.requestId)!;
+      if (entry.isNewlyPlaced) state.markScheduled(startMs, entry.numComputedTokens);
+      if (entry.isSampling) plans.set(entry.requestId, state.samplingPlan());
+    }
+    let executed: ExecutedStep;
+    try {
+      executed = await this.options.executor.executeStep(output, plans);
+    } catch (error) {
+      // A step that failed as a whole fails each of its requests; the scheduler still gets its update.
+      const failure = error instanceof Error ? error : new Error(String(error));
+      executed = {sampledTokens: new Map(), failures: new Map(output.scheduled.map((entry) => [entry.requestId, failure])), numDecodeCalls: 0};
+    }
+    const endMs = this.clock();
+    const sampledTokens = new Map<string, readonly number[]>();
+    const stoppedIds = new Map<string, "stop" | "error">();
+    for (const [requestId, error] of executed.failures) {
+      this.states.get(requestId)?.fail(error);
+      stoppedIds.set(requestId, "error");
+    }
+    for (const [requestId, token] of executed.sampledTokens) {
+      const state = this.states.get(requestId);
+      if (!state || this.pendingAborts.has(requestId)) continue;
+      if (!state.request.isEndOfGenerationIgnored && this.options.isEndOfGeneration(token)) {
+        // The end-of-generation token is not content: not streamed, not counted.
+        stoppedIds.set(requestId, "stop");
+        continue;
+      }
+      sampledTokens.set(requestId, [token]);
+      if (state.acceptToken(token, endMs)) stoppedIds.set(requestId, "stop");
+    }
+    for (const finished of this.scheduler.update(output, {stepId: output.stepId, sampledTokens, stoppedIds})) this.finish(finished);
+    this.numStepsTotal++;
+    this.emit("step", {
+      stepId: output.stepId,
+      entries: output.scheduled.map((entry) => ({
+        requestId: entry.requestId,
+        sequenceIndex: entry.sequenceIndex,
+        numTokens: entry.tokens.length,
+        isSampling: entry.isSampling
+      })),
+      numTokens: output.numScheduledTokens,
+      numDecodeCalls: executed.numDecodeCalls,
+      durationMs: endMs - startMs
+    });
+  }
+
+  private applyAborts(): void {
+    for (const requestId of this.pendingAborts) {
+      const finished = this.scheduler.abort(requestId, "abort");
+      if (finished) this.finish(finished);
+      else this.states.delete(requestId);
+    }
+    this.pendingAborts.clear();
+  }
+
+  private finish(finished: FinishedRequest): void {
+    const state = this.states.get(finished.requestId);
+    if (!state) return;
+    this.states.delete(finished.requestId);
+    state.complete(finished, this.clock());
+  }
+
+  /** Stops admitting; resolves when every running and waiting request has finished. */
+  async drain(): Promise<void> {
+    this.isAccepting = false;
+    while (this.loop) await this.loop;
+  }
+
+  /** Ends every request now (reason "abort") and waits for the loop; the executor's owner frees it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.isAccepting = false;
+    for (const requestId of this.states.keys()) this.pendingAborts.add(requestId);
+    this.ensureLoop();
+    while (this.loop) await this.loop;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Assembles a served model from a GGUF: the node-llama-cpp runtime, the chat renderer and the engine
+ * loop over the runtime's executor. Owns the wiring and the shutdown order (drain the engine, then
+ * free native resources); the parts own their own behaviour.
+ */
+import type {Token} from "node-llama-cpp";
+import {ChatRenderer} from "./chat/ChatRenderer.ts";
+import {Engine} from "./Engine.ts";
+import {type LlamaRuntime, type LlamaRuntimeOptions, loadLlamaRuntime} from "./model/loadLlamaRuntime.ts";
+import type {ServedModel} from "./ServedModel.ts";
+import type {SchedulingPolicy} from "../scheduler/types.ts";
+
+export interface LlamaServedModelOptions extends LlamaRuntimeOptions {
+  readonly name: string;
+  readonly maxNumBatchedTokens?: number;
+  readonly maxQueueLength: number;
+  readonly policy?: SchedulingPolicy;
+  readonly isPreemptionEnabled?: boolean;
+}
+
+export interface LlamaServedModel extends ServedModel {
+  readonly runtime: LlamaRuntime;
+  readonly chatTemplateName: string;
+}
+
+export async function createLlamaServedModel(options: LlamaServedModelOptions): Promise<LlamaServedModel> {
+  const runtime = await loadLlamaRuntime(options);
+  const {model} = runtime;
+  const renderer = new ChatRenderer(model);
+  const engine = new Engine({
+    executor: runtime.executor,
+    // node-llama-cpp brands token ids; ours are plain numbers that came from the same tokenizer.
+    detokenize: (tokens, lastTokens) => model.detokenize(tokens as readonly Token[], false, lastTokens as readonly Token[]),
+    isEndOfGeneration: (token) => model.isEogToken(token as Token),
+    maxNumBatchedTokens: options.maxNumBatchedTokens,
+    maxQueueLength: options.maxQueueLength,
+    policy: options.policy,
+    isPreemptionEnabled: options.isPreemptionEnabled
+  });
+  return {
+    name: options.name,
+    createdAtSeconds: Math.floor(Date.now() / 1000),
+    engine,
+    runtime,
+    chatTemplateName: renderer.templateName,
+    contextLength: engine.sequenceCapacity,
+    renderChat: (messages) => renderer.render(messages),
+    tokenize: (text) => model.tokenize(text, true),
+    async [Symbol.asyncDispose]() {
+      await engine[Symbol.asyncDispose]();
+      await runtime[Symbol.asyncDispose]();
+    }
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Runs scheduler steps on one node-llama-cpp context with a fixed pool of sequences. Each step feeds
+ * every scheduled request's tokens through `controlledEvaluate`, all issued in the same tick so the
+ * library puts them into one `llama_decode` call; the scheduler, not event-loop timing, decides what a
+ * decode contains. Owns the sequences (created once, reused, never handed out); does not own the model
+ * or the decision of what to run.
+ */
+import type {BatchItem, LlamaContext, LlamaContextSequence, PrioritizedBatchItem, Token} from "node-llama-cpp";
+import type {ScheduledRequest, SchedulerOutput} from "../../scheduler/types.ts";
+import type {ExecutedStep, SamplingPlan, StepExecutor} from "./types.ts";
+
+/** Takes every queued item whole: the scheduler already kept the step within the batch size. */
+function takeWholeItems({items, size}: {items: readonly BatchItem[]; size: number}): PrioritizedBatchItem[] {
+  let left = size;
+  const prioritized: PrioritizedBatchItem[] = [];
+  for (const item of items) {
+    if (left <= 0) break;
+    const processAmount = Math.min(item.tokens.length, left);
+    left -= processAmount;
+    prioritized.push({item, processAmount});
+  }
+  return prioritized;
+}
+
+export class LlamaExecutor implements StepExecutor {
+  readonly numSequences: number;
+  readonly sequenceCapacity: number;
+  readonly batchSize: number;
+  private readonly sequences: LlamaContextSequence[];
+  private readonly decodeCounter: {count: number};
+
+  /** Use {@link LlamaExecutor.batchingOptions} when creating `context`, so decode calls are counted. */
+  constructor(private readonly context: LlamaContext, decodeCounter: {count: number}) {
+    this.decodeCounter = decodeCounter;
+    this.numSequences = context.totalSequences;
+    // node-llama-cpp keeps one cell free per sequence: it holds at most contextSize - 1 tokens.
+    this.sequenceCapacity = context.contextSize - 1;
+    this.batchSize = context.batchSize;
+    this.sequences = Array.from({length: this.numSequences}, () =>
+      context.getSequence({
+        // Never shift silently: the scheduler finishes a request with "length" before it fills up.
+        contextShift: {size: 1, strategy: () => { throw new Error("sequence is full"); }}
+      })
+    );
+  }
+
+  /** Batching hooks for `model.createContext`: whole items, and a count of decode calls. */
+  static batchingOptions(decodeCounter: {count: number}) {
+    return {
+      itemPrioritizationStrategy: (options: {items: readonly BatchItem[]; size: number}) => {
+        decodeCounter.count++;
+        return takeWholeItems(options);
+      }
+    };
+  }
+
+  async executeStep(output: SchedulerOutput, plans: ReadonlyMap<string, SamplingPlan>): Promise<ExecutedStep> {
+    const failures = new Map<string, Error>();
+    await Promise.all(output.scheduled.filter((entry) => entry.isNewlyPlaced).map(async (entry) => {
+      try {
+        await this.trimSequence(entry);
+      } catch (error) {
+        failures.set(entry.requestId, asError(error));
+      }
+    }));
+    const decodesBefore = this.decodeCounter.count;
+    const active = output.scheduled.filter((entry) => !failures.has(entry.requestId));
+    // Issued synchronously, one after another, so every call is queued before the batch dispatches.
+    const settled = await Promise.allSettled(active.map((entry) => this.evaluate(entry, plans.get(entry.requestId))));
+    const sampledTokens = new Map<string, number>();
+    settled.forEach((result, index) => {
+      const {requestId} = active[index]!;
+      if (result.status === "rejected") failures.set(requestId, asError(result.reason));
+      else if (result.value !== null) sampledTokens.set(requestId, result.value);
+    });
+    return {sampledTokens, failures, numDecodeCalls: this.decodeCounter.count - decodesBefore};
+  }
+
+  /** A newly placed request keeps only the prefix the scheduler counted as already computed. */
+  private async trimSequence(entry: ScheduledRequest): Promise<void> {
+    const sequence = this.sequences[entry.sequenceIndex]!;
+    if (sequence.nextTokenIndex > entry.numComputedTokens)
+      await sequence.eraseContextTokenRanges([{start: entry.numComputedTokens, end: sequence.nextTokenIndex}]);
+    if (sequence.nextTokenIndex !== entry.numComputedTokens)
+      throw new Error(`sequence ${entry.sequenceIndex} holds ${sequence.nextTokenIndex} tokens, scheduler expects ${entry.numComputedTokens}`);
+  }
+
+  private async evaluate(entry: ScheduledRequest, plan: SamplingPlan | undefined): Promise<number | null> {
+    const sequence = this.sequences[entry.sequenceIndex]!;
+    const last = entry.tokens.length - 1;
+    if (!entry.isSampling || !plan) {
+      await sequence.controlledEvaluate(entry.tokens as Token[]);
+      return null;
+    }
+    const {sampling, stepSeed, penaltyTokens} = plan;
+    const hasPenalty = sampling.presencePenalty !== 0 || sampling.frequencyPenalty !== 0;
+    const input = entry.tokens.map((token, index) => index !== last ? token : [token, {
+      generateNext: {
+        token: true,
+        options: {
+          temperature: sampling.temperature,
+          topK: sampling.topK,
+          topP: sampling.topP,
+          minP: sampling.minP,
+          seed: stepSeed,
+          repeatPenalty: hasPenalty ? {
+            punishTokens: [...penaltyTokens],
+            penalty: 1,
+            presencePenalty: sampling.presencePenalty,
+            frequencyPenalty: sampling.frequencyPenalty
+          } : undefined
+        }
+      }
+    }] as const);
+    const results = await sequence.controlledEvaluate(input as Parameters<LlamaContextSequence["controlledEvaluate"]>[0]);
+    const token = results[last]?.next.token;
+    if (token == null) throw new Error("the model produced no token");
+    return token;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await Promise.all(this.sequences.map((sequence) => sequence.dispose()));
+  }
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

@@ -1,0 +1,33 @@
+/**
+ * The executor contract: run one scheduler step on a model and report what was sampled. The engine
+ * loop talks only to this interface, so its tests run on a fake executor and production runs on
+ * node-llama-cpp. It owns no policy: which tokens go into a step is the scheduler's decision.
+ */
+import type {SchedulerOutput} from "../../scheduler/types.ts";
+import type {SamplingParams} from "../types.ts";
+
+/** How to sample the next token of one request in one step. */
+export interface SamplingPlan {
+  readonly sampling: SamplingParams;
+  /** Seed for this step's draw; the engine derives it from the request's seed and position. */
+  readonly stepSeed: number;
+  /** Tokens that presence/frequency penalties count (the request's output so far). */
+  readonly penaltyTokens: readonly number[];
+}
+
+/** Outcome of one step. A failure is per request: other requests of the step are unaffected. */
+export interface ExecutedStep {
+  readonly sampledTokens: ReadonlyMap<string, number>;
+  readonly failures: ReadonlyMap<string, Error>;
+  /** llama_decode calls the step took; 1 when the whole step went into one batch. */
+  readonly numDecodeCalls: number;
+}
+
+export interface StepExecutor extends AsyncDisposable {
+  readonly numSequences: number;
+  /** Tokens one sequence can hold. */
+  readonly sequenceCapacity: number;
+  /** Upper bound on tokens in one decode call. */
+  readonly batchSize: number;
+  executeStep(output: SchedulerOutput, plans: ReadonlyMap<string, SamplingPlan>): Promise<ExecutedStep>;
+}

@@ -1,0 +1,148 @@
+/**
+ * Writes a synthetic llama-architecture GGUF: shapes from a preset, random weights from a seed, a real
+ * gpt2 byte-level BPE vocabulary and a ChatML chat template. Random weights produce gibberish but
+ * exercise every real code path at a realistic cost per token. Owns the tensor list and the metadata;
+ * byte layout is `ggufWriter.ts`'s, vocabulary `gpt2Vocab.ts`'s.
+ */
+import {renameSync} from "node:fs";
+import {buildGpt2Vocabulary} from "./gpt2Vocab.ts";
+import {GgmlType, type GgmlTypeId, type GgufTensor, type GgufValue, tensorByteLength, writeGguf} from "./ggufWriter.ts";
+import type {SyntheticPreset} from "./presets.ts";
+import {Prng, toHalfBits} from "./prng.ts";
+
+/** Bumped whenever the bytes written for a (preset, seed) change, so caches regenerate. */
+export const SYNTHETIC_WRITER_VERSION = 1;
+
+/** ChatML, the template most small chat models ship; node-llama-cpp renders it through Jinja. */
+export const CHATML_TEMPLATE =
+  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+/** Standard deviation of a uniform int8 in [-128, 127]: the spread of Q8_0 quants before scaling. */
+const INT8_UNIFORM_STD = 73.9;
+/** Elements generated per write, to bound memory while streaming large tensors. */
+const CHUNK_ELEMENTS = 32 * 32768;
+
+export interface SyntheticModelOptions {
+  readonly preset: SyntheticPreset;
+  readonly seed: number;
+  /** Multiplies the final norm, which sharpens (> 1) or flattens (< 1) next-token distributions. */
+  readonly logitScale?: number;
+}
+
+function randomTensor(name: string, dims: readonly number[], type: GgmlTypeId, std: number, prng: Prng): GgufTensor {
+  const numElements = dims.reduce((a, b) => a * b, 1);
+  return {
+    name,
+    dims,
+    type,
+    byteLength: tensorByteLength(type, numElements),
+    writeData: (write) => {
+      for (let done = 0; done < numElements; done += CHUNK_ELEMENTS) {
+        const count = Math.min(CHUNK_ELEMENTS, numElements - done);
+        write(type === GgmlType.Q8_0 ? randomQ8Blocks(count, std, prng) : randomHalfs(count, std, prng));
+      }
+    }
+  };
+}
+
+/** Q8_0 blocks: an f16 scale then 32 int8 quants; random quants times a fixed scale give the wanted spread. */
+function randomQ8Blocks(numElements: number, std: number, prng: Prng): Uint8Array {
+  const numBlocks = numElements / 32;
+  const bytes = new Uint8Array(numBlocks * 34);
+  prng.fillBytes(bytes);
+  const scaleBits = toHalfBits(std / INT8_UNIFORM_STD);
+  for (let block = 0; block < numBlocks; block++) {
+    bytes[block * 34] = scaleBits & 0xff;
+    bytes[block * 34 + 1] = scaleBits >>> 8;
+  }
+  return bytes;
+}
+
+function randomHalfs(numElements: number, std: number, prng: Prng): Uint8Array {
+  const halfs = new Uint16Array(numElements);
+  const range = std * Math.sqrt(3);
+  for (let i = 0; i < numElements; i++) halfs[i] = toHalfBits((prng.nextFloat() * 2 - 1) * range);
+  return new Uint8Array(halfs.buffer);
+}
+
+function constantF32(name: string, length: number, value: number): GgufTensor {
+  return {
+    name,
+    dims: [length],
+    type: GgmlType.F32,
+    byteLength: length * 4,
+    writeData: (write) => write(new Uint8Array(new Float32Array(length).fill(value).buffer))
+  };
+}
+
+function buildTensors(preset: SyntheticPreset, numVocab: number, seed: number, logitScale: number): GgufTensor[] {
+  const prng = new Prng(seed);
+  const type = preset.weightType === "q8_0" ? GgmlType.Q8_0 : GgmlType.F16;
+  const {hiddenSize: hidden, ffnSize: ffn} = preset;
+  const kvSize = (hidden / preset.numHeads) * preset.numKvHeads;
+  const inStd = 1 / Math.sqrt(hidden);
+  // GPT-2's residual scaling keeps the residual stream's spread flat across many layers.
+  const outStd = inStd / Math.sqrt(2 * preset.numLayers);
+  const tensors: GgufTensor[] = [randomTensor("token_embd.weight", [hidden, numVocab], type, 0.02, prng)];
+  for (let layer = 0; layer < preset.numLayers; layer++) {
+    const blk = `blk.${layer}`;
+    tensors.push(
+      constantF32(`${blk}.attn_norm.weight`, hidden, 1),
+      randomTensor(`${blk}.attn_q.weight`, [hidden, hidden], type, inStd, prng),
+      randomTensor(`${blk}.attn_k.weight`, [hidden, kvSize], type, inStd, prng),
+      randomTensor(`${blk}.attn_v.weight`, [hidden, kvSize], type, inStd, prng),
+      randomTensor(`${blk}.attn_output.weight`, [hidden, hidden], type, outStd, prng),
+      constantF32(`${blk}.ffn_norm.weight`, hidden, 1),
+      randomTensor(`${blk}.ffn_gate.weight`, [hidden, ffn], type, inStd, prng),
+      randomTensor(`${blk}.ffn_up.weight`, [hidden, ffn], type, inStd, prng),
+      randomTensor(`${blk}.ffn_down.weight`, [ffn, hidden], type, outStd * Math.sqrt(hidden / ffn), prng)
+    );
+  }
+  // No output.weight: llama.cpp then ties the output head to token_embd, as small models do.
+  tensors.push(constantF32("output_norm.weight", hidden, logitScale));
+  return tensors;
+}
+
+function buildMetadata(preset: SyntheticPreset, seed: number): Map<string, GgufValue> {
+  const vocab = buildGpt2Vocabulary();
+  const u32 = (value: number): GgufValue => ({type: "u32", value});
+  return new Map<string, GgufValue>([
+    ["general.architecture", {type: "string", value: "llama"}],
+    ["general.name", {type: "string", value: `inflight-synthetic-${preset.name}-seed${seed}`}],
+    ["general.file_type", u32(preset.weightType === "q8_0" ? 7 : 1)],
+    ["general.quantization_version", u32(2)],
+    ["general.alignment", u32(32)],
+    ["llama.context_length", u32(preset.contextLength)],
+    ["llama.embedding_length", u32(preset.hiddenSize)],
+    ["llama.block_count", u32(preset.numLayers)],
+    ["llama.feed_forward_length", u32(preset.ffnSize)],
+    ["llama.rope.dimension_count", u32(preset.hiddenSize / preset.numHeads)],
+    ["llama.attention.head_count", u32(preset.numHeads)],
+    ["llama.attention.head_count_kv", u32(preset.numKvHeads)],
+    ["llama.attention.layer_norm_rms_epsilon", {type: "f32", value: 1e-5}],
+    ["llama.rope.freq_base", {type: "f32", value: 10000}],
+    ["llama.vocab_size", u32(vocab.tokens.length)],
+    ["tokenizer.ggml.model", {type: "string", value: "gpt2"}],
+    ["tokenizer.ggml.pre", {type: "string", value: "gpt-2"}],
+    ["tokenizer.ggml.tokens", {type: "string[]", value: vocab.tokens}],
+    ["tokenizer.ggml.token_type", {type: "i32[]", value: vocab.tokenTypes}],
+    ["tokenizer.ggml.merges", {type: "string[]", value: vocab.merges}],
+    ["tokenizer.ggml.bos_token_id", u32(vocab.endOfTextId)],
+    ["tokenizer.ggml.eos_token_id", u32(vocab.imEndId)],
+    ["tokenizer.ggml.padding_token_id", u32(vocab.endOfTextId)],
+    ["tokenizer.ggml.add_bos_token", {type: "bool", value: false}],
+    ["tokenizer.chat_template", {type: "string", value: CHATML_TEMPLATE}]
+  ]);
+}
+
+/** Writes the model to `path` (through a temporary file, so readers never see half a model). */
+export function writeSyntheticModel(path: string, {preset, seed, logitScale = 1}: SyntheticModelOptions): number {
+  if (preset.hiddenSize % preset.numHeads !== 0) throw new Error(`${preset.name}: hidden size must divide by heads`);
+  const metadata = buildMetadata(preset, seed);
+  const numVocab = buildGpt2Vocabulary().tokens.length;
+  const temporaryPath = `${path}.${process.pid}.tmp`;
+  const size = writeGguf(temporaryPath, metadata, buildTensors(preset, numVocab, seed, logitScale));
+  renameSync(temporaryPath, path);
+  return size;
+}

@@ -1,0 +1,328 @@
+/**
+ * The scheduler: decides, step by step, which tokens of which requests go into the next batch. It
+ * owns request lifecycles (admission, preemption, abort, deadlines, finishing) and the per-step token
+ * budget; the sequences' books and prefix-aware placement are SequenceTable's, the queue order is
+ * RequestQueue's. It does not run the model, sample, detokenize, match stop strings or keep time (the
+ * clock is injected); it is pure and synchronous, and `schedule()` and `update()` must alternate.
+ *
+ * A step is built in three passes under one budget of `maxNumBatchedTokens`:
+ *   1. every running request in decode (one token left to feed) gets that token;
+ *   2. running requests still prefilling get chunks, in admission order;
+ *   3. waiting and preempted requests are placed into free sequences and get a first chunk.
+ */
+
+import {checkSchedulerInvariants, validateConfig, validateSpec} from "./checkInvariants.ts";
+import {RequestQueue} from "./RequestQueue.ts";
+import {SequenceTable} from "./SequenceTable.ts";
+import type {
+  AddRequestResult, FinishReason, FinishedRequest, RequestStatus, ScheduledRequest, SchedulerConfig,
+  SchedulerOutput, SchedulerRequestSpec, SchedulerRequestView, SchedulerStats, SequenceView, StepResult
+} from "./types.ts";
+
+/** @internal The scheduler's mutable record of one live request. */
+export interface RequestState {
+  readonly id: string;
+  readonly numPromptTokens: number;
+  /** promptTokens ++ outputTokens, in one array so slices for a step need no concatenation. */
+  readonly allTokens: number[];
+  readonly maxTokens: number;
+  readonly priority: number;
+  readonly arrivalMs: number;
+  readonly deadlineMs: number | undefined;
+  readonly arrivalOrder: number;
+  status: RequestStatus;
+  isResuming: boolean;
+  /** Order of the latest placement; orders prefill chunks and picks preemption victims. */
+  admissionOrder: number;
+  numComputedTokens: number;
+  sequenceIndex: number | null;
+  isNewlyPlaced: boolean;
+  numPreemptions: number;
+}
+
+/** @internal What the last `schedule()` did, kept so invariants can verify the budget and decode-first. */
+export interface StepAccounting {
+  readonly output: SchedulerOutput;
+  readonly numDecodeCandidates: number;
+  readonly numDecodesScheduled: number;
+}
+
+/** A pure, synchronous continuous-batching scheduler over a fixed set of context sequences. */
+export class Scheduler {
+  readonly #config: SchedulerConfig;
+  readonly #requests = new Map<string, RequestState>();
+  readonly #queue: RequestQueue<RequestState>;
+  /** Running requests in admission order. */
+  readonly #running: RequestState[] = [];
+  readonly #sequences: SequenceTable<RequestState>;
+  #numWaiting = 0;
+  #numArrivals = 0;
+  #numAdmissions = 0;
+  #lastStepId = 0;
+  #numPreemptionsTotal = 0;
+  #lastStep: StepAccounting | null = null;
+  /** The step awaiting `update()`, with the request objects it scheduled (ids may be reused later). */
+  #inFlight: {readonly stepId: number; readonly owners: Map<string, RequestState>} | null = null;
+
+  constructor(config: SchedulerConfig) {
+    validateConfig(config);
+    this.#config = config;
+    this.#queue = new RequestQueue(config.policy);
+    this.#sequences = new SequenceTable(config.numSequences);
+  }
+
+  /** Queues a request. Throws RangeError on a malformed spec; refusals are returned, not thrown. */
+  addRequest(spec: SchedulerRequestSpec): AddRequestResult {
+    validateSpec(spec);
+    if (this.#requests.has(spec.id)) return {isAccepted: false, reason: "duplicate_id"};
+    // At least one token must be generable: the prompt plus one output token must fit the sequence.
+    if (spec.promptTokens.length >= this.#config.sequenceCapacity) return {isAccepted: false, reason: "too_long"};
+    if (this.#numWaiting >= this.#config.maxQueueLength) return {isAccepted: false, reason: "queue_full"};
+    const request: RequestState = {
+      id: spec.id, numPromptTokens: spec.promptTokens.length, allTokens: [...spec.promptTokens],
+      maxTokens: spec.maxTokens, priority: spec.priority, arrivalMs: spec.arrivalMs, deadlineMs: spec.deadlineMs,
+      arrivalOrder: this.#numArrivals++, status: "waiting", isResuming: false, admissionOrder: -1,
+      numComputedTokens: 0, sequenceIndex: null, isNewlyPlaced: false, numPreemptions: 0
+    };
+    this.#requests.set(spec.id, request);
+    this.#queue.push(request);
+    this.#numWaiting++;
+    return {isAccepted: true};
+  }
+
+  /** Ends a live request in any state and frees its sequence at once; null if unknown or finished. */
+  abort(requestId: string, reason: FinishReason = "abort"): FinishedRequest | null {
+    const request = this.#requests.get(requestId);
+    return request === undefined ? null : this.#finish(request, reason);
+  }
+
+  /** Decides the next step. Throws if the previous non-empty step has not been passed to `update()`. */
+  schedule(): SchedulerOutput {
+    if (this.#inFlight !== null) throw new Error(`update() was not called for step ${this.#inFlight.stepId}`);
+    const stepId = ++this.#lastStepId;
+    const preemptedIds = this.#preemptForBetterPriority();
+    const scheduled: ScheduledRequest[] = [];
+    let budget = this.#config.maxNumBatchedTokens;
+
+    // At most `budget` requests can be in decode: each got there through a chunk of an earlier step,
+    // and a step's decodes plus its completing chunks fit one budget. So decodes are never starved,
+    // and no rotation among them is needed; the slice only guards that reasoning.
+    const decodes = this.#running.filter(isInDecode);
+    for (const request of decodes.slice(0, budget)) scheduled.push(this.#takeChunk(request, 1));
+    const numDecodesScheduled = scheduled.length;
+    budget -= numDecodesScheduled;
+
+    for (const request of this.#running) {
+      if (budget === 0) break;
+      if (isInDecode(request)) continue;
+      const chunk = this.#takeChunk(request, Math.min(numRemaining(request), budget));
+      scheduled.push(chunk);
+      budget -= chunk.tokens.length;
+    }
+
+    while (budget > 0 && this.#queue.size > 0 && this.#sequences.numFree > 0) {
+      const request = this.#queue.pop()!;
+      if (request.status === "waiting") this.#numWaiting--;
+      this.#place(request);
+      const chunk = this.#takeChunk(request, Math.min(numRemaining(request), budget));
+      scheduled.push(chunk);
+      budget -= chunk.tokens.length;
+    }
+
+    const output = {stepId, scheduled, numScheduledTokens: this.#config.maxNumBatchedTokens - budget, preemptedIds};
+    this.#lastStep = {output, numDecodeCandidates: decodes.length, numDecodesScheduled};
+    if (scheduled.length > 0) {
+      this.#inFlight = {stepId, owners: new Map(scheduled.map(({requestId}) => [requestId, this.#requests.get(requestId)!]))};
+    }
+    return output;
+  }
+
+  /**
+   * Applies an executed step: advances `numComputedTokens`, appends sampled tokens (never past
+   * `maxTokens` or the sequence capacity) and ends requests that are done: those in `stoppedIds`
+   * (with their reason, after appending what they sampled), then those at `maxTokens` or at capacity.
+   * A sampling request with neither a token nor a stop is retried next step, with `isNewlyPlaced` set
+   * so the engine trims the last token before feeding it again. Requests aborted since `schedule()`
+   * are skipped. An empty output may be passed at any time, to apply `stoppedIds` alone.
+   */
+  update(output: SchedulerOutput, result: StepResult): FinishedRequest[] {
+    if (result.stepId !== output.stepId) throw new Error(`step result ${result.stepId} is for another step than ${output.stepId}`);
+    let owners = new Map<string, RequestState>();
+    if (output.scheduled.length > 0) {
+      if (this.#inFlight?.stepId !== output.stepId) throw new Error(`step ${output.stepId} is not the step awaiting update()`);
+      owners = this.#inFlight.owners;
+      this.#inFlight = null;
+    }
+    const finished: FinishedRequest[] = [];
+    for (const {requestId, tokens, isSampling} of output.scheduled) {
+      const request = owners.get(requestId);
+      // An aborted request is "finished" here even if its id was reused since.
+      if (request?.status !== "running") continue;
+      request.numComputedTokens += tokens.length;
+      const numAppended = isSampling ? this.#appendSampled(request, result.sampledTokens.get(requestId) ?? []) : 0;
+      const reason = result.stoppedIds.get(requestId) ?? lengthReason(request, this.#config.sequenceCapacity);
+      if (reason !== undefined) {
+        finished.push(this.#finish(request, reason));
+      } else if (isSampling && numAppended === 0) {
+        // No token and no stop: feed the last token again, trimming it from the sequence first.
+        request.numComputedTokens = request.allTokens.length - 1;
+        request.isNewlyPlaced = true;
+      }
+    }
+    for (const [requestId, reason] of result.stoppedIds) {
+      const request = this.#requests.get(requestId);
+      // A scheduled id whose request was aborted since schedule() may now name a newer request.
+      if (request !== undefined && (owners.get(requestId) ?? request) === request) finished.push(this.#finish(request, reason));
+    }
+    return finished;
+  }
+
+  /** Ends with "timeout" every live request whose `deadlineMs` is earlier than the clock's reading. */
+  expireDeadlines(): FinishedRequest[] {
+    const nowMs = this.#config.clock();
+    const expired = [...this.#requests.values()].filter(({deadlineMs}) => deadlineMs !== undefined && nowMs > deadlineMs);
+    return expired.map((request) => this.#finish(request, "timeout"));
+  }
+
+  get stats(): SchedulerStats {
+    return {
+      numWaiting: this.#numWaiting,
+      numRunning: this.#running.length,
+      numPreempted: this.#queue.size - this.#numWaiting,
+      numFreeSequences: this.#sequences.numFree,
+      numPreemptionsTotal: this.#numPreemptionsTotal,
+      numPrefixQueryTokensTotal: this.#sequences.numPrefixQueryTokensTotal,
+      numPrefixHitTokensTotal: this.#sequences.numPrefixHitTokensTotal
+    };
+  }
+
+  /** True while anything is waiting, preempted or running. */
+  hasWork(): boolean {
+    return this.#requests.size > 0;
+  }
+
+  /** A snapshot of a live request; undefined once it finished or if it never existed. */
+  getRequest(requestId: string): SchedulerRequestView | undefined {
+    const request = this.#requests.get(requestId);
+    if (request === undefined) return undefined;
+    const {id, status, priority, arrivalMs, deadlineMs, maxTokens, numPromptTokens, numComputedTokens, sequenceIndex, numPreemptions} = request;
+    return {
+      id, status, priority, arrivalMs, deadlineMs, maxTokens, numPromptTokens, numComputedTokens, sequenceIndex, numPreemptions,
+      outputTokens: request.allTokens.slice(numPromptTokens)
+    };
+  }
+
+  /** A snapshot of every sequence, by index. */
+  getSequences(): SequenceView[] {
+    return this.#sequences.views();
+  }
+
+  /** Throws an Error naming the first violated invariant of the scheduler's state. */
+  checkInvariants(): void {
+    checkSchedulerInvariants({
+      config: this.#config, requests: this.#requests, queue: this.#queue, running: this.#running,
+      sequences: this.#sequences.slots, numWaiting: this.#numWaiting, lastStep: this.#lastStep, stats: this.stats
+    });
+  }
+
+  /**
+   * Pauses the worst running requests for better-priority waiting ones that find no free sequence.
+   * Walks the queue best first; each entry claims a free sequence or, failing that, the sequence of
+   * the worst running request, provided that one has a strictly worse priority. Victims are queued
+   * after the walk, so they cannot claim the sequences they just gave up.
+   */
+  #preemptForBetterPriority(): string[] {
+    if (!this.#config.isPreemptionEnabled || this.#config.policy !== "priority") return [];
+    const victims: RequestState[] = [];
+    let numUnclaimedFree = this.#sequences.numFree;
+    for (const candidate of this.#queue) {
+      if (numUnclaimedFree > 0) {
+        numUnclaimedFree--;
+        continue;
+      }
+      const victim = this.#worstRunning();
+      if (victim === undefined || !(candidate.priority < victim.priority)) break;
+      this.#release(victim, true);
+      victim.status = "preempted";
+      victim.isResuming = true;
+      victim.numComputedTokens = 0;
+      victim.numPreemptions++;
+      victims.push(victim);
+    }
+    for (const victim of victims) this.#queue.push(victim);
+    this.#numPreemptionsTotal += victims.length;
+    return victims.map(({id}) => id);
+  }
+
+  /** Highest priority value; among equals the most recently admitted. */
+  #worstRunning(): RequestState | undefined {
+    let worst: RequestState | undefined;
+    for (const request of this.#running) if (worst === undefined || request.priority >= worst.priority) worst = request;
+    return worst;
+  }
+
+  #takeChunk(request: RequestState, numTokens: number): ScheduledRequest {
+    const start = request.numComputedTokens;
+    const chunk: ScheduledRequest = {
+      requestId: request.id, sequenceIndex: request.sequenceIndex!, isNewlyPlaced: request.isNewlyPlaced,
+      numComputedTokens: start, tokens: request.allTokens.slice(start, start + numTokens),
+      isSampling: start + numTokens === request.allTokens.length
+    };
+    request.isNewlyPlaced = false;
+    return chunk;
+  }
+
+  /** Moves a queued request into a free sequence, reusing the longest prefix that sequence holds. */
+  #place(request: RequestState): void {
+    const {sequenceIndex, numReusedTokens} = this.#sequences.place(request, request.allTokens);
+    request.status = "running";
+    request.sequenceIndex = sequenceIndex;
+    request.numComputedTokens = numReusedTokens;
+    request.isNewlyPlaced = true;
+    request.admissionOrder = this.#numAdmissions++;
+    this.#running.push(request);
+  }
+
+  /** Frees a running request's sequence, which keeps the tokens fed so far for later prefix reuse. */
+  #release(request: RequestState, isContentKnown: boolean): void {
+    this.#sequences.release(request.sequenceIndex!, isContentKnown ? request.allTokens.slice(0, request.numComputedTokens) : []);
+    this.#running.splice(this.#running.indexOf(request), 1);
+    request.sequenceIndex = null;
+  }
+
+  /** Appends at most what `maxTokens` and the sequence capacity still allow; returns how many. */
+  #appendSampled(request: RequestState, sampled: readonly number[]): number {
+    const numOutput = request.allTokens.length - request.numPromptTokens;
+    const room = Math.min(request.maxTokens - numOutput, this.#config.sequenceCapacity - request.allTokens.length);
+    const accepted = sampled.slice(0, Math.max(0, room));
+    request.allTokens.push(...accepted);
+    return accepted.length;
+  }
+
+  #finish(request: RequestState, reason: FinishReason): FinishedRequest {
+    const sequenceIndex = request.sequenceIndex;
+    if (request.status === "running") {
+      // After an engine fault the sequence's content is unknown, so nothing in it may be reused.
+      this.#release(request, reason !== "error");
+    } else {
+      this.#queue.remove(request);
+      if (request.status === "waiting") this.#numWaiting--;
+    }
+    request.status = "finished";
+    this.#requests.delete(request.id);
+    return {requestId: request.id, reason, outputTokens: request.allTokens.slice(request.numPromptTokens), sequenceIndex};
+  }
+}
+
+function isInDecode(request: RequestState): boolean {
+  return request.numComputedTokens === request.allTokens.length - 1;
+}
+
+function numRemaining(request: RequestState): number {
+  return request.allTokens.length - request.numComputedTokens;
+}
+
+function lengthReason(request: RequestState, sequenceCapacity: number): "length" | undefined {
+  const isAtMaxTokens = request.allTokens.length - request.numPromptTokens >= request.maxTokens;
+  return isAtMaxTokens || request.allTokens.length >= sequenceCapacity ? "length" : undefined;
+}

@@ -1,0 +1,150 @@
+/**
+ * The records that flow between the scheduler and the engine. Plain, readonly data: the scheduler
+ * decides what each decode step contains; the engine executes it and reports back. Nothing here
+ * knows about node-llama-cpp, HTTP or text; tokens are plain numbers.
+ *
+ * Token layout of one request (the scheduler's whole view of it):
+ *
+ *   allTokens = promptTokens ++ outputTokens
+ *   |<------------- promptTokens ------------->|<-- outputTokens -->|
+ *   |<------ numComputedTokens ------>|<- scheduled this step ->|
+ *
+ * A step feeds `allTokens[numComputedTokens .. numComputedTokens + n)` into the request's sequence.
+ * When that slice reaches the end of `allTokens`, the step also samples one new token, which the
+ * engine reports in the step result and the scheduler appends to `outputTokens`. So a decode step is
+ * simply a step with n = 1, prefill is a step with n > 1, and there is no separate phase for either.
+ */
+
+/** Lifecycle of a request inside the scheduler. */
+export type RequestStatus = "waiting" | "running" | "preempted" | "finished";
+
+/** OpenAI's finish reasons, plus the ones a server needs for requests that never complete normally. */
+export type FinishReason = "stop" | "length" | "abort" | "error" | "timeout";
+
+/** Queue discipline: first come first served, or by `priority` (lower first, ties FCFS). */
+export type SchedulingPolicy = "fcfs" | "priority";
+
+/** What the engine hands the scheduler for one request. */
+export interface SchedulerRequestSpec {
+  readonly id: string;
+  readonly promptTokens: readonly number[];
+  /** Most tokens to generate; the scheduler finishes the request with "length" when reached. */
+  readonly maxTokens: number;
+  /** Lower runs first under the "priority" policy. Default 0. */
+  readonly priority: number;
+  /** Clock reading at arrival, from the scheduler's injected clock. */
+  readonly arrivalMs: number;
+  /** Absolute clock reading after which the request is ended with "timeout"; undefined = none. */
+  readonly deadlineMs?: number;
+}
+
+export interface SchedulerConfig {
+  /** Number of sequences (slots) of the context: at most this many requests run at once. */
+  readonly numSequences: number;
+  /** Tokens one sequence can hold (prompt + output). A request reaching it finishes with "length". */
+  readonly sequenceCapacity: number;
+  /** Upper bound on tokens fed into one step, decodes and prefill chunks together. */
+  readonly maxNumBatchedTokens: number;
+  /** Waiting requests beyond this are refused by `addRequest`. */
+  readonly maxQueueLength: number;
+  readonly policy: SchedulingPolicy;
+  /** When true, a waiting request of better priority may pause the worst running one. */
+  readonly isPreemptionEnabled: boolean;
+  /** Injected clock in milliseconds; tests pass a fake one. */
+  readonly clock: () => number;
+}
+
+export type AddRequestResult =
+  | {readonly isAccepted: true}
+  | {readonly isAccepted: false; readonly reason: "queue_full" | "too_long" | "duplicate_id"};
+
+/** One request's share of a step. */
+export interface ScheduledRequest {
+  readonly requestId: string;
+  /** Index of the context sequence the request occupies (0 .. numSequences-1). */
+  readonly sequenceIndex: number;
+  /**
+   * True on the first step after the request was placed into its sequence (first admission or resume
+   * after preemption), and on the retry of a sampling step that reported no token: the engine must
+   * first trim the sequence to `numComputedTokens` tokens.
+   */
+  readonly isNewlyPlaced: boolean;
+  /** Tokens already in the sequence before this step (the position of `tokens[0]`). */
+  readonly numComputedTokens: number;
+  /** Tokens to feed this step. */
+  readonly tokens: readonly number[];
+  /** True when the step must sample a new token for this request (its slice reaches the end). */
+  readonly isSampling: boolean;
+}
+
+/** The scheduler's decision for one step. */
+export interface SchedulerOutput {
+  readonly stepId: number;
+  readonly scheduled: readonly ScheduledRequest[];
+  /** Sum of `tokens.length` over `scheduled`; never above `maxNumBatchedTokens`. */
+  readonly numScheduledTokens: number;
+  /** Requests paused this step; their sequences were released. */
+  readonly preemptedIds: readonly string[];
+}
+
+/** What the engine reports after executing a step. */
+export interface StepResult {
+  readonly stepId: number;
+  /** Tokens sampled this step per request (one without speculation). */
+  readonly sampledTokens: ReadonlyMap<string, readonly number[]>;
+  /** Requests the engine ended itself (EOG token, stop string, engine fault), with the reason. */
+  readonly stoppedIds: ReadonlyMap<string, FinishReason>;
+}
+
+/** A request that left the scheduler, by any route. */
+export interface FinishedRequest {
+  readonly requestId: string;
+  readonly reason: FinishReason;
+  readonly outputTokens: readonly number[];
+  /** Sequence it held, if any; free again. */
+  readonly sequenceIndex: number | null;
+}
+
+/** A point-in-time view for metrics and health. */
+export interface SchedulerStats {
+  readonly numWaiting: number;
+  readonly numRunning: number;
+  readonly numPreempted: number;
+  readonly numFreeSequences: number;
+  readonly numPreemptionsTotal: number;
+  /** Tokens looked up in idle sequences at placement (the whole `allTokens` of each placed request). */
+  readonly numPrefixQueryTokensTotal: number;
+  /** Of those, tokens found already held by the chosen sequence and so not recomputed. */
+  readonly numPrefixHitTokensTotal: number;
+}
+
+/** A snapshot of one live request, for the engine's bookkeeping and for tests. */
+export interface SchedulerRequestView {
+  readonly id: string;
+  readonly status: RequestStatus;
+  readonly priority: number;
+  readonly arrivalMs: number;
+  readonly deadlineMs: number | undefined;
+  readonly maxTokens: number;
+  readonly numPromptTokens: number;
+  /** A copy; later steps do not change it. */
+  readonly outputTokens: readonly number[];
+  /** Tokens of `allTokens` already in its sequence; 0 while waiting or preempted. */
+  readonly numComputedTokens: number;
+  /** The sequence it occupies while running; null otherwise. */
+  readonly sequenceIndex: number | null;
+  /** Times this request was paused by preemption. */
+  readonly numPreemptions: number;
+}
+
+/** A snapshot of one context sequence as the scheduler accounts for it. */
+export interface SequenceView {
+  readonly index: number;
+  /** The running request placed in it; null when the sequence is free. */
+  readonly ownerId: string | null;
+  /**
+   * Tokens the sequence holds: for an owned sequence its owner's `numComputedTokens`, for a free one
+   * what its last owner left behind (reusable as a prefix by the next placement).
+   */
+  readonly numHeldTokens: number;
+}

@@ -1,0 +1,75 @@
+/**
+ * Command-line flags and their environment variables, following llama-server's and vLLM's names.
+ * Owns parsing and validation into a plain config record; `main.ts` acts on it.
+ */
+import {Command, InvalidArgumentError, Option} from "commander";
+import type {GpuChoice} from "../engine/model/loadLlamaRuntime.ts";
+import type {SchedulingPolicy} from "../scheduler/types.ts";
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly model: string | undefined;
+  readonly modelName: string | undefined;
+  readonly parallel: number;
+  readonly ctxSize: number;
+  readonly threads: number | undefined;
+  readonly gpu: GpuChoice;
+  readonly batchSize: number;
+  readonly maxBatchedTokens: number | undefined;
+  readonly maxQueue: number;
+  readonly policy: SchedulingPolicy;
+  readonly logLevel: string;
+}
+
+function integer(min: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got "${value}"`);
+    return parsed;
+  };
+}
+
+function option(flags: string, description: string, env: string) {
+  return new Option(flags, description).env(env);
+}
+
+export function buildCli(): Command {
+  return new Command("inflight")
+    .description("OpenAI-compatible LLM server for GGUF models with in-flight continuous batching")
+    .addOption(option("--host <host>", "address to listen on", "INFLIGHT_HOST").default("127.0.0.1"))
+    .addOption(option("--port <port>", "port to listen on", "INFLIGHT_PORT").default(8080).argParser(integer(0)))
+    .addOption(option("-m, --model <model>", "GGUF file path, or synthetic:NAME[:SEED] (tiny, small); default synthetic:tiny", "INFLIGHT_MODEL"))
+    .addOption(option("--model-name <name>", "name clients send as `model` (default: file base name or preset name)", "INFLIGHT_MODEL_NAME"))
+    .addOption(option("--parallel <n>", "sequences decoded together (concurrent requests)", "INFLIGHT_PARALLEL").default(4).argParser(integer(1)))
+    .addOption(option("-c, --ctx-size <n>", "tokens per sequence (prompt + output of one request)", "INFLIGHT_CTX_SIZE").default(4096).argParser(integer(16)))
+    .addOption(option("-t, --threads <n>", "CPU threads for llama.cpp (default: the machine's math cores)", "INFLIGHT_THREADS").argParser(integer(1)))
+    .addOption(option("--gpu <backend>", "GPU backend; auto falls back to CPU", "INFLIGHT_GPU").choices(["auto", "cuda", "metal", "vulkan", "off"]).default("auto"))
+    .addOption(option("-b, --batch-size <n>", "most tokens in one llama_decode call", "INFLIGHT_BATCH_SIZE").default(512).argParser(integer(1)))
+    .addOption(option("--max-batched-tokens <n>", "token budget of one step (default: the batch size)", "INFLIGHT_MAX_BATCHED_TOKENS").argParser(integer(1)))
+    .addOption(option("--max-queue <n>", "waiting requests beyond this get 429", "INFLIGHT_MAX_QUEUE").default(256).argParser(integer(0)))
+    .addOption(option("--policy <policy>", "queue order: fcfs, or priority (the request's `priority`, lower first)", "INFLIGHT_POLICY").choices(["fcfs", "priority"]).default("fcfs"))
+    .addOption(option("--log-level <level>", "fatal, error, warn, info, debug", "INFLIGHT_LOG_LEVEL").default("info"));
+}
+
+/** Parses argv (without node and script) into a config; commander exits with a message on bad flags. */
+export function parseConfig(argv: readonly string[]): ServerConfig {
+  const cli = buildCli();
+  cli.parse([...argv], {from: "user"});
+  const o = cli.opts();
+  return {
+    host: o.host,
+    port: o.port,
+    model: o.model,
+    modelName: o.modelName,
+    parallel: o.parallel,
+    ctxSize: o.ctxSize,
+    threads: o.threads,
+    gpu: o.gpu,
+    batchSize: o.batchSize,
+    maxBatchedTokens: o.maxBatchedTokens,
+    maxQueue: o.maxQueue,
+    policy: o.policy,
+    logLevel: o.logLevel
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Delivers one generation to an HTTP client, as an SSE stream or as one JSON object. Whatever the
+ * mode, a client that goes away aborts the generation at once, so its sequence is freed at the next
+ * step. Owns the wire protocol (SSE framing, `[DONE]`, usage chunk, back-pressure); the object shapes
+ * are `openai/formats.ts`'s.
+ */
+import type {FastifyReply} from "fastify";
+import type {GenerationStream} from "../engine/GenerationStream.ts";
+import type {GenerationSummary} from "../engine/types.ts";
+import {ApiError} from "./errors.ts";
+import {type CompletionFormat, openAiFinishReason, type Usage} from "./openai/formats.ts";
+
+export interface DeliveryOptions {
+  readonly isStreaming: boolean;
+  readonly includeUsage: boolean;
+  readonly format: CompletionFormat;
+  readonly requestId: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+function usageOf(summary: GenerationSummary): Usage {
+  return {
+    prompt_tokens: summary.numPromptTokens,
+    completion_tokens: summary.numOutputTokens,
+    total_tokens: summary.numPromptTokens + summary.numOutputTokens,
+    prompt_tokens_details: {cached_tokens: summary.numCachedPromptTokens}
+  };
+}
+
+function engineFailure(summary: GenerationSummary): ApiError {
+  return new ApiError(500, `generation failed: ${summary.errorMessage ?? "engine error"}`, "server_error", null, "engine_error");
+}
+
+/** Aborts the generation when the connection closes before the response finished. */
+function abortOnDisconnect(reply: FastifyReply, stream: GenerationStream): void {
+  reply.raw.on("close", () => {
+    if (!reply.raw.writableFinished) stream.abort();
+  });
+}
+
+export async function deliver(reply: FastifyReply, stream: GenerationStream, options: DeliveryOptions): Promise<void> {
+  abortOnDisconnect(reply, stream);
+  if (!options.isStreaming) {
+    const {text, summary} = await stream.collect();
+    const finishReason = openAiFinishReason(summary.finishReason);
+    if (summary.finishReason === "error") throw engineFailure(summary);
+    if (finishReason === null) return; // the client left; nobody to answer
+    await reply.headers(options.headers).send(options.format.fullResponse(text, finishReason, usageOf(summary)));
+    return;
+  }
+  await streamEvents(reply, stream, options);
+}
+
+async function streamEvents(reply: FastifyReply, stream: GenerationStream, options: DeliveryOptions): Promise<void> {
+  const raw = reply.raw;
+  reply.hijack();
+  raw.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+    ...options.headers
+  });
+  const send = async (payload: object | string): Promise<void> => {
+    if (raw.destroyed) return;
+    const data = typeof payload === "string" ? payload : JSON.stringify(payload);
+    // Respect back-pressure: a slow reader pauses this request rather than growing our buffers.
+    if (!raw.write(`data: ${data}\n\n`)) await new Promise((resolve) => { raw.once("drain", resolve); raw.once("close", resolve); });
+  };
+  const first = options.format.firstChunk();
+  if (first) await send(first);
+  for await (const event of stream) {
+    if (raw.destroyed) break;
+    if (event.type === "delta") {
+      if (event.delta.text.length > 0) await send(options.format.deltaChunk(event.delta.text));
+      continue;
+    }
+    const {summary} = event;
+    const finishReason = openAiFinishReason(summary.finishReason);
+    if (summary.finishReason === "error") await send(engineFailure(summary).toBody());
+    else if (finishReason !== null) await send(options.format.finishChunk(finishReason));
+    if (options.includeUsage && finishReason !== null) await send(options.format.usageChunk(usageOf(summary)));
+  }
+  await send("[DONE]");
+  raw.end();
+}

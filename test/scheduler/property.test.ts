@@ -1,0 +1,142 @@
+/**
+ * Random arrivals (with shared prompt prefixes, priorities, deadlines), aborts at any moment (also
+ * between schedule() and update()), stop tokens and speculation, over random configs; the fake
+ * executor checks every step against its own copy of each sequence. Invariants are checked after
+ * every step, and each request must end with exactly the tokens of an uninterrupted run.
+ */
+
+import fc from "fast-check";
+import {describe, expect, it} from "vitest";
+import type {FinishedRequest, SchedulerRequestSpec} from "../../scheduler/types.ts";
+import {createHarness, promptTokens, referenceOutput} from "../utils/schedulerBuilders.ts";
+
+const isStopToken = (token: number): boolean => token % 97 === 0;
+
+/** `arbitrary` once in `every` draws, null otherwise. */
+function rarely<T>(arbitrary: fc.Arbitrary<T>, every: number): fc.Arbitrary<T | null> {
+  return fc.oneof({weight: every - 1, arbitrary: fc.constant(null)}, {weight: 1, arbitrary});
+}
+
+const configArbitrary = fc.record({
+  numSequences: fc.integer({min: 1, max: 5}),
+  sequenceCapacity: fc.integer({min: 8, max: 64}),
+  maxNumBatchedTokens: fc.integer({min: 1, max: 40}),
+  maxQueueLength: fc.integer({min: 1, max: 12}),
+  policy: fc.constantFrom("fcfs" as const, "priority" as const, "priority" as const),
+  isPreemptionEnabled: fc.constantFrom(true, true, false),
+  numTokensPerSample: fc.constantFrom(1, 1, 1, 2, 3)
+});
+
+const arrivalArbitrary = fc.record({
+  // Prompts of one family share a prefix, so placements find cached prefixes of every length.
+  family: fc.integer({min: 0, max: 3}),
+  promptLength: fc.integer({min: 1, max: 40}),
+  maxTokens: fc.integer({min: 1, max: 40}),
+  priority: fc.integer({min: 0, max: 3}),
+  deadlineAfterMs: rarely(fc.integer({min: 0, max: 60}), 5)
+});
+
+const eventArbitrary = fc.record({
+  arrivals: fc.array(arrivalArbitrary, {maxLength: 4}),
+  abortPick: rarely(fc.nat(), 6),
+  inFlightAbortPick: rarely(fc.nat(), 10),
+  advanceMs: fc.integer({min: 0, max: 4})
+});
+
+/** What a request must end with when nothing ends it early: reference tokens up to length or a stop. */
+function expectedEnding(spec: SchedulerRequestSpec, sequenceCapacity: number): {tokens: number[]; stopIndex: number} {
+  const limit = Math.min(spec.maxTokens, sequenceCapacity - spec.promptTokens.length);
+  const tokens = referenceOutput(spec, limit);
+  const stopIndex = tokens.findIndex(isStopToken);
+  return {tokens: stopIndex === -1 ? tokens : tokens.slice(0, stopIndex + 1), stopIndex};
+}
+
+describe("scheduler under random load", () => {
+  it("keeps its invariants and finishes every request with the uninterrupted run's tokens", () => {
+    let numArrivalsTotal = 0;
+    // What the random runs exercised, so the test fails if the generators stop reaching a feature.
+    const coverage = {numPreemptions: 0, numPrefixHitTokens: 0, numInFlightAborts: 0, reasons: new Set<string>()};
+    fc.assert(fc.property(configArbitrary, fc.array(eventArbitrary, {minLength: 5, maxLength: 60}), (config, events) => {
+      const {numTokensPerSample, ...schedulerConfig} = config;
+      const {scheduler, clock, executor} = createHarness(schedulerConfig, {numTokensPerSample, isStopToken});
+      const specs = new Map<string, SchedulerRequestSpec>();
+      const finished = new Map<string, FinishedRequest>();
+      const live = (): string[] => [...specs.keys()].filter((id) => !finished.has(id));
+      const record = (requests: readonly FinishedRequest[]): void => {
+        for (const request of requests) {
+          expect(finished.has(request.requestId)).toBe(false);
+          finished.set(request.requestId, request);
+        }
+      };
+
+      const step = (inFlightAbortPick: number | null): void => {
+        record(scheduler.expireDeadlines());
+        const output = scheduler.schedule();
+        scheduler.checkInvariants();
+        const {numFreeSequences, numWaiting, numPreempted} = scheduler.stats;
+        // Work-conserving: nobody is left queued beside a free sequence while budget is unused.
+        if (numFreeSequences > 0 && numWaiting + numPreempted > 0) expect(output.numScheduledTokens).toBe(config.maxNumBatchedTokens);
+        for (const id of output.preemptedIds) expect(scheduler.getRequest(id)?.status).toBe("preempted");
+        if (inFlightAbortPick !== null && output.scheduled.length > 0) {
+          const {requestId} = output.scheduled[inFlightAbortPick % output.scheduled.length]!;
+          record([scheduler.abort(requestId)!]);
+          coverage.numInFlightAborts++;
+        }
+        record(scheduler.update(output, executor.execute(output)));
+        scheduler.checkInvariants();
+        clock.advance(1);
+      };
+
+      for (const event of events) {
+        for (const arrival of event.arrivals) {
+          const spec: SchedulerRequestSpec = {
+            id: `q${specs.size}-${numArrivalsTotal++}`,
+            promptTokens: promptTokens(arrival.family, arrival.promptLength),
+            maxTokens: arrival.maxTokens,
+            priority: arrival.priority,
+            arrivalMs: clock.nowMs,
+            ...(arrival.deadlineAfterMs === null ? {} : {deadlineMs: clock.nowMs + arrival.deadlineAfterMs})
+          };
+          const numWaitingBefore = scheduler.stats.numWaiting;
+          const result = scheduler.addRequest(spec);
+          if (spec.promptTokens.length >= config.sequenceCapacity) expect(result).toEqual({isAccepted: false, reason: "too_long"});
+          else if (numWaitingBefore >= config.maxQueueLength) expect(result).toEqual({isAccepted: false, reason: "queue_full"});
+          else expect(result).toEqual({isAccepted: true});
+          if (result.isAccepted) specs.set(spec.id, spec);
+        }
+        const ids = live();
+        if (event.abortPick !== null && ids.length > 0) record([scheduler.abort(ids[event.abortPick % ids.length]!)!]);
+        scheduler.checkInvariants();
+        clock.advance(event.advanceMs);
+        step(event.inFlightAbortPick);
+      }
+      for (let numDrainSteps = 0; scheduler.hasWork(); numDrainSteps++) {
+        expect(numDrainSteps).toBeLessThan(5_000);
+        step(null);
+      }
+
+      expect(live()).toEqual([]);
+      coverage.numPreemptions += scheduler.stats.numPreemptionsTotal;
+      coverage.numPrefixHitTokens += scheduler.stats.numPrefixHitTokensTotal;
+      for (const {reason} of finished.values()) coverage.reasons.add(reason);
+      expect(scheduler.stats).toMatchObject({numWaiting: 0, numRunning: 0, numPreempted: 0, numFreeSequences: config.numSequences});
+      for (const [id, spec] of specs) {
+        const {reason, outputTokens} = finished.get(id)!;
+        const expected = expectedEnding(spec, config.sequenceCapacity);
+        if (reason === "abort" || reason === "timeout") {
+          expect(outputTokens).toEqual(expected.tokens.slice(0, outputTokens.length));
+          continue;
+        }
+        expect(outputTokens).toEqual(expected.tokens);
+        // A speculated stop token past the limit still reports "stop", though the token is cut.
+        const allowedReasons = expected.stopIndex !== -1 ? ["stop"] : numTokensPerSample > 1 ? ["length", "stop"] : ["length"];
+        expect(allowedReasons).toContain(reason);
+      }
+    }), {numRuns: 300, seed: 20_250_101});
+    expect(numArrivalsTotal).toBeGreaterThan(5_000);
+    expect(coverage.numPreemptions).toBeGreaterThan(50);
+    expect(coverage.numPrefixHitTokens).toBeGreaterThan(1_000);
+    expect(coverage.numInFlightAborts).toBeGreaterThan(100);
+    expect([...coverage.reasons].sort()).toEqual(["abort", "length", "stop", "timeout"]);
+  });
+});

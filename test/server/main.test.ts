@@ -1,0 +1,93 @@
+/**
+ * The server process as a user starts it: flags and environment variables, a clear one-line error
+ * and a non-zero exit for a missing or corrupt model, readiness after loading, and a clean exit on
+ * SIGTERM.
+ */
+import {spawn} from "node:child_process";
+import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {createServer} from "node:net";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {afterAll, describe, expect, it} from "vitest";
+
+const root = join(import.meta.dirname, "..", "..");
+const folder = mkdtempSync(join(tmpdir(), "inflight-main-"));
+afterAll(() => rmSync(folder, {recursive: true, force: true}));
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function startServer(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", ...args], {cwd: root, env: {...process.env, ...env}});
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (data) => { stdout += data; });
+  child.stderr.on("data", (data) => { stderr += data; });
+  const exited = new Promise<Run>((resolve) => child.on("exit", (code) => resolve({code, stdout, stderr})));
+  return {child, exited, output: () => stdout + stderr};
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+describe("server/main.ts", () => {
+  it("lists its flags with --help", async () => {
+    const {stdout, code} = await startServer(["--help"]).exited;
+    expect(code).toBe(0);
+    for (const flag of ["--host", "--port", "--model", "--model-name", "--parallel", "--ctx-size", "--threads", "--gpu", "--max-queue"]) expect(stdout).toContain(flag);
+    expect(stdout).toContain("INFLIGHT_PORT");
+  });
+
+  it("fails at start with one clear line when the model file is missing", async () => {
+    const {code, stderr} = await startServer(["--model", join(folder, "nope.gguf"), "--port", "0"]).exited;
+    expect(code).toBe(1);
+    expect(stderr.trim().split("\n")).toEqual([`inflight: model file not found: ${join(folder, "nope.gguf")}`]);
+  });
+
+  it("fails at start when the file is not a GGUF", async () => {
+    const path = join(folder, "text.gguf");
+    writeFileSync(path, "definitely not a model");
+    const {code, stderr} = await startServer(["--model", path, "--port", "0"]).exited;
+    expect(code).toBe(1);
+    expect(stderr).toContain("not a GGUF file");
+  });
+
+  it("fails with a clear line when a GGUF is corrupt", async () => {
+    const path = join(folder, "corrupt.gguf");
+    writeFileSync(path, Buffer.concat([Buffer.from("GGUF"), Buffer.alloc(64, 0xff)]));
+    const {code, stderr} = await startServer(["--model", path, "--port", "0", "--log-level", "error"]).exited;
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^inflight: cannot load .*corrupt\.gguf/m);
+  });
+
+  it("rejects an invalid flag value", async () => {
+    const {code, stderr} = await startServer(["--parallel", "zero"]).exited;
+    expect(code).not.toBe(0);
+    expect(stderr).toContain("expected an integer");
+  });
+
+  it("serves the default synthetic model on the port from the environment, then exits 0 on SIGTERM", async () => {
+    const port = await freePort();
+    const server = startServer(["--threads", "1", "--model-name", "demo"], {INFLIGHT_PORT: String(port)});
+    let ready = false;
+    for (let attempt = 0; attempt < 600 && !ready; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status === 200, () => false);
+    }
+    expect(ready).toBe(true);
+    const models = (await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as {data: {id: string}[]};
+    expect(models.data.map((model) => model.id)).toEqual(["demo"]);
+    expect(server.output()).toMatch(/synthetic model .*tiny/);
+    server.child.kill("SIGTERM");
+    expect((await server.exited).code).toBe(0);
+  });
+});

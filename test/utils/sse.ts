@@ -1,0 +1,17 @@
+/** Reads an SSE response body as parsed JSON events, stopping at `data: [DONE]`. */
+export async function* readSse(response: Response): AsyncGenerator<unknown> {
+  if (!response.body) throw new Error(`no body (status ${response.status})`);
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const bytes of response.body) {
+    buffered += decoder.decode(bytes as Uint8Array, {stream: true});
+    let boundary;
+    while ((boundary = buffered.indexOf("\n\n")) >= 0) {
+      const event = buffered.slice(0, boundary);
+      buffered = buffered.slice(boundary + 2);
+      const data = event.split("\n").filter((line) => line.startsWith("data: ")).map((line) => line.slice(6)).join("\n");
+      if (data === "[DONE]") return;
+      if (data.length > 0) yield JSON.parse(data);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Starts the real server on the tiny synthetic model (generated once into the cache), listening on
+ * an ephemeral loopback port, for integration tests. Threads are pinned to 1 so tests stay stable on
+ * a 2-core machine that is also running the test runner.
+ */
+import type {FastifyInstance} from "fastify";
+import {createLlamaServedModel, type LlamaServedModel} from "../../engine/createLlamaServedModel.ts";
+import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
+import {buildApp} from "../../server/app.ts";
+import {ModelRegistry} from "../../server/ModelRegistry.ts";
+import type {StepRecord} from "../../engine/types.ts";
+
+export interface SyntheticServer extends AsyncDisposable {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly model: LlamaServedModel;
+  readonly steps: StepRecord[];
+}
+
+export async function startSyntheticServer(options: {parallel?: number; ctxSize?: number; maxQueue?: number} = {}): Promise<SyntheticServer> {
+  const source = resolveModelSource("synthetic:tiny");
+  const model = await createLlamaServedModel({
+    name: "tiny",
+    modelPath: source.path,
+    gpu: "off",
+    threads: 1,
+    parallel: options.parallel ?? 2,
+    ctxSize: options.ctxSize ?? 512,
+    batchSize: 256,
+    maxQueueLength: options.maxQueue ?? 64,
+    log: () => {}
+  });
+  const steps: StepRecord[] = [];
+  model.engine.on("step", (record) => steps.push(record));
+  const registry = new ModelRegistry();
+  registry.add(model);
+  registry.markReady();
+  const app = buildApp({registry});
+  await app.listen({host: "127.0.0.1", port: 0});
+  const address = app.server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    app,
+    model,
+    steps,
+    async [Symbol.asyncDispose]() {
+      await app.close();
+      await registry[Symbol.asyncDispose]();
+    }
+  };
+}

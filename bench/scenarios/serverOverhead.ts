@@ -1,0 +1,84 @@
+/**
+ * Scenario: the server's own overhead. Aggregate generated tokens/s at each concurrency through the
+ * HTTP server (SSE, our load generator) versus node-llama-cpp driven directly with one context and N
+ * sequences (free-running generators, its default dispatch; and lock-step, every decode full), same
+ * model, same threads, same output length, each in its own process, alternating server and direct
+ * rounds so drift hits both. Prints a table with the ratios; `--json FILE` keeps every figure.
+ *
+ *   npm run bench:overhead -- --model synthetic:small --concurrency 1,4 --output-len 128 --rounds 3
+ */
+import {execFileSync} from "node:child_process";
+import {writeFileSync} from "node:fs";
+import {cpus} from "node:os";
+import {join} from "node:path";
+import {Command} from "commander";
+import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
+import {runLoad} from "../runLoad.ts";
+import {startServerProcess} from "./serverProcess.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+const options = new Command("serverOverhead")
+  .option("--model <model>", "GGUF path or synthetic:NAME", "synthetic:small")
+  .option("--concurrency <list>", "comma-separated levels", "1,4")
+  .option("--output-len <n>", "tokens generated per request", "128")
+  .option("--input-len <n>", "prompt tokens per request (approximately)", "16")
+  .option("--threads <n>", "llama.cpp threads for both sides", String(Math.min(2, cpus().length)))
+  .option("--rounds <n>", "rounds per side and level (median reported)", "3")
+  .option("--json <file>", "write every figure here")
+  .parse()
+  .opts();
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+function directRun(modelPath: string, concurrency: number, mode: "free" | "lockstep"): number {
+  const output = execFileSync(process.execPath, [
+    "--import", "tsx", "bench/direct/directDecode.ts", modelPath, String(concurrency), options.outputLen, options.threads, mode
+  ], {cwd: ROOT, encoding: "utf8"});
+  return (JSON.parse(output.trim().split("\n").at(-1)!) as {tokensPerSecond: number}).tokensPerSecond;
+}
+
+const source = resolveModelSource(options.model);
+const levels = String(options.concurrency).split(",").map(Number);
+const rounds = Number(options.rounds);
+const rows = [];
+for (const concurrency of levels) {
+  const samples = {server: [] as number[], free: [] as number[], lockstep: [] as number[]};
+  await using serverProcess = await startServerProcess(["--model", source.path, "--parallel", String(concurrency), "--threads", options.threads, "--ctx-size", "1024", "--model-name", "bench"]);
+  for (let round = 0; round < rounds; round++) {
+    const report = await runLoad({
+      target: {url: serverProcess.url, model: "bench"},
+      workload: {kind: "concurrency", levels: [concurrency]},
+      numRequests: concurrency,
+      rounds: 1,
+      warmupRequests: round === 0 ? 1 : 0,
+      seed: round,
+      dataset: {kind: "random", inputLen: Number(options.inputLen), outputLen: Number(options.outputLen), lenSpread: 0},
+      isIgnoreEos: true,
+      isMetricsEnabled: false
+    });
+    const figures = report.levels[0]!.servers[0]!;
+    if (figures.failed > 0) throw new Error(`server round failed: ${JSON.stringify(figures.failuresByType)}`);
+    samples.server.push(figures.outputTokenThroughput);
+    samples.free.push(directRun(source.path, concurrency, "free"));
+    samples.lockstep.push(directRun(source.path, concurrency, "lockstep"));
+  }
+  const server = median(samples.server);
+  const free = median(samples.free);
+  const lockstep = median(samples.lockstep);
+  rows.push({concurrency, serverTokensPerSecond: server, directFreeTokensPerSecond: free, directLockstepTokensPerSecond: lockstep,
+    serverOverFree: server / free, serverOverLockstep: server / lockstep, samples});
+}
+
+console.log(`model ${source.path}, ${options.threads} threads, ${options.outputLen} tokens per request, median of ${rounds} rounds`);
+console.log("| concurrency | server tok/s | direct free tok/s | direct lockstep tok/s | server / free | server / lockstep |");
+console.log("|---|---|---|---|---|---|");
+for (const row of rows) {
+  console.log(`| ${row.concurrency} | ${row.serverTokensPerSecond.toFixed(1)} | ${row.directFreeTokensPerSecond.toFixed(1)} | ` +
+    `${row.directLockstepTokensPerSecond.toFixed(1)} | ${row.serverOverFree.toFixed(2)} | ${row.serverOverLockstep.toFixed(2)} |`);
+}
+if (options.json) writeFileSync(options.json, JSON.stringify({options, rows}, null, 2));

@@ -1,0 +1,55 @@
+/**
+ * Starts our server (`server/main.ts`) as a child process for a benchmark, waits until `/ready`, and
+ * stops it again. A separate process keeps the server's threads and event loop apart from the load
+ * generator's, as in production. Owns process handling only.
+ */
+import {type ChildProcess, spawn} from "node:child_process";
+import {createServer} from "node:net";
+import {join} from "node:path";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+export interface ServerProcess extends AsyncDisposable {
+  readonly url: string;
+  readonly child: ChildProcess;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no free port");
+  return address.port;
+}
+
+/** Runs `node --import tsx server/main.ts ...args --port P`; resolves once the model is ready. */
+export async function startServerProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}, readyTimeoutMs = 300_000): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", ...args, "--port", String(port), "--log-level", "warn"], {
+    cwd: ROOT,
+    env: {...process.env, ...env},
+    stdio: ["ignore", "inherit", "inherit"]
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode} before it was ready`);
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error("server not ready in time");
+    }
+    const isReady = await fetch(`${url}/ready`).then((response) => response.ok, () => false);
+    if (isReady) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    child,
+    async [Symbol.asyncDispose]() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    }
+  };
+}

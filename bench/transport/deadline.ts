@@ -1,0 +1,44 @@
+/**
+ * One request's time limit and cancellation, as a single AbortSignal. It remembers which of the two
+ * fired, because fetch and ws report both the same way and the report must tell a timeout from a
+ * user's abort.
+ */
+
+/** An AbortSignal that fires after `timeoutMs` or when `parent` aborts. Call `dispose` when done. */
+export class RequestDeadline {
+  readonly signal: AbortSignal;
+  #isTimedOut = false;
+  #isAborted = false;
+  readonly #controller = new AbortController();
+  readonly #timer: NodeJS.Timeout;
+  readonly #parent: AbortSignal | undefined;
+  readonly #onParentAbort = (): void => {
+    this.#isAborted = true;
+    this.#controller.abort();
+  };
+
+  constructor(timeoutMs: number, parent?: AbortSignal) {
+    this.signal = this.#controller.signal;
+    this.#parent = parent;
+    this.#timer = setTimeout(() => {
+      this.#isTimedOut = true;
+      this.#controller.abort();
+    }, timeoutMs);
+    if (parent?.aborted === true) this.#onParentAbort();
+    else parent?.addEventListener("abort", this.#onParentAbort, {once: true});
+  }
+
+  get isTimedOut(): boolean {
+    return this.#isTimedOut;
+  }
+
+  get isAborted(): boolean {
+    return this.#isAborted;
+  }
+
+  /** Stops the timer and the parent listener; the signal stays as it is. */
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.#parent?.removeEventListener("abort", this.#onParentAbort);
+  }
+}

@@ -3,17 +3,20 @@
  * Each iteration is schedule -> execute -> update, as in nano-vllm and vLLM; a request that arrives
  * while others generate joins at the next step. Owns per-request output state (detokenizing, stop
  * strings, timings) and the loop's lifecycle; does not own scheduling policy (scheduler/) nor the
- * model (the executor).
+ * model (the executor). Observers (tests, the server's metrics) get plain records through events: a
+ * "step" record per decode step and a "requestFinished" record per request; the engine knows nothing
+ * of how they are exported.
  */
+import {randomUUID} from "node:crypto";
 import {EventEmitter} from "node:events";
 import {Scheduler} from "../scheduler/Scheduler.ts";
-import type {FinishedRequest, SchedulerOutput, SchedulerStats, SchedulingPolicy} from "../scheduler/types.ts";
+import type {FinishedRequest, ScheduledRequest, SchedulerOutput, SchedulerStats, SchedulingPolicy} from "../scheduler/types.ts";
 import {EngineError} from "./errors.ts";
 import type {ExecutedStep, SamplingPlan, StepExecutor} from "./executor/types.ts";
 import {GenerationStream} from "./GenerationStream.ts";
 import {RequestState} from "./RequestState.ts";
 import type {Detokenize} from "./text/IncrementalDetokenizer.ts";
-import type {GenerationRequest, StepRecord} from "./types.ts";
+import {DEFAULT_VARIANT, type FinishedGenerationRecord, type GenerationRequest, type StepEntry, type StepRecord} from "./types.ts";
 
 export interface EngineOptions {
   readonly executor: StepExecutor;
@@ -29,6 +32,7 @@ export interface EngineOptions {
 
 export interface EngineEvents {
   step: [record: StepRecord];
+  requestFinished: [record: FinishedGenerationRecord];
 }
 
 export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposable {
@@ -62,6 +66,38 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
 
   get stats(): SchedulerStats & {readonly numStepsTotal: number} {
     return {...this.scheduler.stats, numStepsTotal: this.numStepsTotal};
+  }
+
+  /**
+   * Fraction of the KV cache in use, 0..1: tokens held by running requests over what all sequences
+   * can hold. Sequences are fixed slots for now, so this is slot occupancy in tokens; the paged KV
+   * cache will report its own block usage here instead.
+   */
+  kvCacheUsage(): number {
+    let numHeldTokens = 0;
+    const sequences = this.scheduler.getSequences();
+    for (const sequence of sequences) if (sequence.ownerId !== null) numHeldTokens += sequence.numHeldTokens;
+    return sequences.length === 0 ? 0 : numHeldTokens / (sequences.length * this.sequenceCapacity);
+  }
+
+  /**
+   * Runs one short greedy generation (a prefill, then a decode) so that lazy native set-up (compute
+   * buffers, GPU kernels) happens now rather than in the first user's time to first token. Call it
+   * before attaching observers that should not see it; resolves with how long it took.
+   */
+  async warmUp(promptTokens: readonly number[]): Promise<number> {
+    const startMs = this.clock();
+    const {summary} = await this.submit({
+      id: `warmup-${randomUUID()}`,
+      promptTokens: promptTokens.slice(0, Math.max(1, this.sequenceCapacity - 2)),
+      sampling: {temperature: 0, topP: 1, topK: 0, minP: 0, presencePenalty: 0, frequencyPenalty: 0},
+      maxTokens: 2,
+      stop: [],
+      priority: 0,
+      isEndOfGenerationIgnored: true
+    }).collect();
+    if (summary.finishReason === "error") throw new EngineError("model_load_failed", `warm-up failed: ${summary.errorMessage ?? "engine error"}`);
+    return this.clock() - startMs;
   }
 
   /** Queues a request; it runs from the next step on. Throws {@link EngineError} when it cannot. */
@@ -157,20 +193,32 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
       sampledTokens.set(requestId, [token]);
       if (state.acceptToken(token, endMs)) stoppedIds.set(requestId, "stop");
     }
+    // Built before the update: requests that finish this step leave `states` there.
+    const entries = output.scheduled.map((entry) => this.stepEntryOf(entry, sampledTokens));
     for (const finished of this.scheduler.update(output, {stepId: output.stepId, sampledTokens, stoppedIds})) this.finish(finished);
     this.numStepsTotal++;
     this.emit("step", {
       stepId: output.stepId,
-      entries: output.scheduled.map((entry) => ({
-        requestId: entry.requestId,
-        sequenceIndex: entry.sequenceIndex,
-        numTokens: entry.tokens.length,
-        isSampling: entry.isSampling
-      })),
+      entries,
       numTokens: output.numScheduledTokens,
       numDecodeCalls: executed.numDecodeCalls,
       durationMs: endMs - startMs
     });
+  }
+
+  private stepEntryOf(entry: ScheduledRequest, sampledTokens: ReadonlyMap<string, readonly number[]>): StepEntry {
+    const state = this.states.get(entry.requestId);
+    const numOutputTokens = sampledTokens.get(entry.requestId)?.length ?? 0;
+    return {
+      requestId: entry.requestId,
+      variant: state?.variant ?? DEFAULT_VARIANT,
+      sequenceIndex: entry.sequenceIndex,
+      numTokens: entry.tokens.length,
+      isSampling: entry.isSampling,
+      numOutputTokens,
+      timeToFirstTokenMs: numOutputTokens > 0 ? state?.timeToFirstTokenMs ?? null : null,
+      interTokenLatencyMs: numOutputTokens > 0 ? state?.interTokenLatencyMs ?? null : null
+    };
   }
 
   private applyAborts(): void {
@@ -186,7 +234,8 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
     const state = this.states.get(finished.requestId);
     if (!state) return;
     this.states.delete(finished.requestId);
-    state.complete(finished, this.clock());
+    const summary = state.complete(finished, this.clock());
+    this.emit("requestFinished", {requestId: finished.requestId, variant: state.variant, summary});
   }
 
   /** Stops admitting; resolves when every running and waiting request has finished. */

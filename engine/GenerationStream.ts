@@ -2,7 +2,8 @@
  * The consumer's end of one request: an async iterable of events (text deltas, then exactly one
  * "done" with the summary) and an `abort()` that asks the engine to stop the request at the next
  * step. Owns the hand-over between the engine loop (producer) and one reader; buffering is bounded
- * by the request's own max tokens.
+ * by the request's own max tokens. Besides the reader, anyone may wait for the summary alone
+ * (`whenDone()`), which arrives even when the reader left early.
  */
 import type {GenerationSummary, TokenDelta} from "./types.ts";
 
@@ -14,6 +15,8 @@ export class GenerationStream implements AsyncIterable<GenerationEvent> {
   private readonly buffered: GenerationEvent[] = [];
   private wake: (() => void) | null = null;
   private isClosed = false;
+  private summary: GenerationSummary | null = null;
+  private onDone: ((summary: GenerationSummary) => void) | null = null;
 
   constructor(readonly requestId: string, private readonly onAbort: (requestId: string) => void) {}
 
@@ -21,7 +24,11 @@ export class GenerationStream implements AsyncIterable<GenerationEvent> {
   push(event: GenerationEvent): void {
     if (this.isClosed) return;
     this.buffered.push(event);
-    if (event.type === "done") this.isClosed = true;
+    if (event.type === "done") {
+      this.isClosed = true;
+      this.summary = event.summary;
+      this.onDone?.(event.summary);
+    }
     this.wake?.();
     this.wake = null;
   }
@@ -33,6 +40,21 @@ export class GenerationStream implements AsyncIterable<GenerationEvent> {
 
   get isFinished(): boolean {
     return this.isClosed;
+  }
+
+  /**
+   * The summary, once the engine has ended the request, whether or not anyone still reads the stream
+   * (an aborted request's summary comes a step after its reader left). Created on first call only.
+   */
+  whenDone(): Promise<GenerationSummary> {
+    if (this.summary !== null) return Promise.resolve(this.summary);
+    return new Promise((resolve) => {
+      const previous = this.onDone;
+      this.onDone = (summary) => {
+        previous?.(summary);
+        resolve(summary);
+      };
+    });
   }
 
   /** A reader that stops iterating early (a client that left) aborts the request. */

@@ -1,14 +1,15 @@
 /**
  * Everything the engine keeps about one request while it runs, apart from scheduling: its output
- * tokens, the text pipeline (detokenizer, then stop matcher), its sampling seed and its timings.
- * Owns turning accepted tokens into stream events; does not decide when the request runs or ends.
+ * tokens, the text pipeline (detokenizer, then stop matcher), its sampling seed and its timings
+ * (queue, prefill, first token, the gap before each later token). Owns turning accepted tokens into
+ * stream events and the summary; does not decide when the request runs or ends.
  */
 import type {FinishedRequest} from "../scheduler/types.ts";
 import type {SamplingPlan} from "./executor/types.ts";
 import type {GenerationStream} from "./GenerationStream.ts";
 import {type Detokenize, IncrementalDetokenizer} from "./text/IncrementalDetokenizer.ts";
 import {StopMatcher} from "./text/StopMatcher.ts";
-import type {GenerationRequest} from "./types.ts";
+import {DEFAULT_VARIANT, type GenerationRequest, type GenerationSummary} from "./types.ts";
 
 /** Mixes a request seed and a position into a per-step seed, so each draw is independent yet reproducible. */
 function stepSeedOf(seed: number, position: number): number {
@@ -24,7 +25,13 @@ export class RequestState {
   private readonly stopMatcher: StopMatcher;
   private readonly seed: number;
   private firstTokenMs: number | null = null;
+  private lastTokenMs: number | null = null;
   private firstScheduledMs: number | null = null;
+  /**
+   * Latency of the token {@link acceptToken} last took: from arrival for the first token, from the
+   * previous token after that. Kept as two scalars rather than a list so the hot path allocates nothing.
+   */
+  private lastTokenLatencyMs = 0;
   private numCachedPromptTokens = 0;
   private errorMessage: string | undefined;
 
@@ -41,6 +48,20 @@ export class RequestState {
 
   private get arrivalMs(): number {
     return this.request.arrivalMs ?? this.submitMs;
+  }
+
+  get variant(): string {
+    return this.request.variant ?? DEFAULT_VARIANT;
+  }
+
+  /** Arrival to the first token, once there is one and while it is the last one taken; null otherwise. */
+  get timeToFirstTokenMs(): number | null {
+    return this.outputTokens.length === 1 ? this.lastTokenLatencyMs : null;
+  }
+
+  /** Gap between the last two tokens taken; null before the second token. */
+  get interTokenLatencyMs(): number | null {
+    return this.outputTokens.length > 1 ? this.lastTokenLatencyMs : null;
   }
 
   samplingPlan(): SamplingPlan {
@@ -61,7 +82,9 @@ export class RequestState {
   /** Takes one sampled token; streams the text it completes. Returns true when a stop string ended the request. */
   acceptToken(token: number, nowMs: number): boolean {
     this.outputTokens.push(token);
+    this.lastTokenLatencyMs = nowMs - (this.lastTokenMs ?? this.arrivalMs);
     this.firstTokenMs ??= nowMs;
+    this.lastTokenMs = nowMs;
     const match = this.stopMatcher.push(this.detokenizer.push([token]));
     this.stream.push({type: "delta", delta: {text: match.text, tokenIds: [token]}});
     return match.isStopped;
@@ -71,24 +94,28 @@ export class RequestState {
     this.errorMessage = error.message;
   }
 
-  /** Flushes held-back text and closes the stream with the summary. */
-  complete(finished: FinishedRequest, nowMs: number): void {
+  /** Flushes held-back text and closes the stream with the summary, which it returns. */
+  complete(finished: FinishedRequest, nowMs: number): GenerationSummary {
     const tail = this.stopMatcher.push(this.detokenizer.flush()).text + this.stopMatcher.flush();
     if (tail.length > 0) this.stream.push({type: "delta", delta: {text: tail, tokenIds: []}});
-    this.stream.push({
-      type: "done",
-      summary: {
-        finishReason: finished.reason,
-        numPromptTokens: this.request.promptTokens.length,
-        numCachedPromptTokens: this.numCachedPromptTokens,
-        numOutputTokens: this.outputTokens.length,
-        timings: {
-          queueMs: (this.firstScheduledMs ?? nowMs) - this.arrivalMs,
-          timeToFirstTokenMs: this.firstTokenMs === null ? null : this.firstTokenMs - this.arrivalMs,
-          totalMs: nowMs - this.arrivalMs
-        },
-        ...(this.errorMessage !== undefined ? {errorMessage: this.errorMessage} : {})
-      }
-    });
+    const totalMs = nowMs - this.arrivalMs;
+    const numOutputTokens = this.outputTokens.length;
+    const timeToFirstTokenMs = this.firstTokenMs === null ? null : this.firstTokenMs - this.arrivalMs;
+    const summary: GenerationSummary = {
+      finishReason: finished.reason,
+      numPromptTokens: this.request.promptTokens.length,
+      numCachedPromptTokens: this.numCachedPromptTokens,
+      numOutputTokens,
+      timings: {
+        queueMs: (this.firstScheduledMs ?? nowMs) - this.arrivalMs,
+        promptMs: this.firstTokenMs === null || this.firstScheduledMs === null ? null : this.firstTokenMs - this.firstScheduledMs,
+        timeToFirstTokenMs,
+        timePerOutputTokenMs: timeToFirstTokenMs === null || numOutputTokens < 2 ? null : (totalMs - timeToFirstTokenMs) / (numOutputTokens - 1),
+        totalMs
+      },
+      ...(this.errorMessage !== undefined ? {errorMessage: this.errorMessage} : {})
+    };
+    this.stream.push({type: "done", summary});
+    return summary;
   }
 }

@@ -1,11 +1,15 @@
 /**
  * Records that cross the engine's boundary: what the server asks for (a generation request), what it
- * gets back (token deltas and a final summary), and what each decode step contained (step records,
- * for tests and metrics). Plain readonly data; no behaviour, no node-llama-cpp types.
+ * gets back (token deltas and a final summary), and what the engine reports to observers (a record of
+ * every decode step, and one of every finished request, for tests and metrics). Plain readonly data;
+ * no behaviour, no node-llama-cpp types, no metric library.
  */
 import type {FinishReason} from "../scheduler/types.ts";
 
 export type {FinishReason};
+
+/** The variant label of requests that name none (canary routing will add others). */
+export const DEFAULT_VARIANT = "default";
 
 /** Sampling settings, OpenAI's names mapped to llama.cpp's samplers. */
 export interface SamplingParams {
@@ -38,6 +42,8 @@ export interface GenerationRequest {
   readonly arrivalMs?: number;
   /** Absolute clock reading after which the request is ended with "timeout". */
   readonly deadlineMs?: number;
+  /** Which variant of the model serves it (canary routing); echoed in records. Default {@link DEFAULT_VARIANT}. */
+  readonly variant?: string;
 }
 
 /** A piece of a request's output, as it streams. */
@@ -46,11 +52,30 @@ export interface TokenDelta {
   readonly tokenIds: readonly number[];
 }
 
-/** Timings of one finished request, in milliseconds from its arrival. */
+/**
+ * Timings of one finished request, in milliseconds. Arrival is when the server got the request, so
+ * tokenization and queueing count:
+ *
+ *   arrival          first scheduled       first token                     finished
+ *   |<-- queueMs --->|<---- promptMs ----->|
+ *   |<-------- timeToFirstTokenMs -------->|<-- (n - 1) x timePerOutputTokenMs -->|
+ *   |<--------------------------------- totalMs --------------------------------->|
+ */
 export interface RequestTimings {
+  /** Arrival to the first step that ran it (to the end, if it never ran). */
   readonly queueMs: number;
+  /** First step that ran it to its first token: the prefill, chunked or not; null without a token. */
+  readonly promptMs: number | null;
   readonly timeToFirstTokenMs: number | null;
+  /** (totalMs - timeToFirstTokenMs) / (numOutputTokens - 1); null with fewer than two tokens. */
+  readonly timePerOutputTokenMs: number | null;
   readonly totalMs: number;
+}
+
+/** Draft tokens proposed and accepted by speculative decoding for one request. */
+export interface SpeculationCounts {
+  readonly numDraftTokens: number;
+  readonly numAcceptedTokens: number;
 }
 
 /** What a request ended with. */
@@ -60,21 +85,41 @@ export interface GenerationSummary {
   readonly numCachedPromptTokens: number;
   readonly numOutputTokens: number;
   readonly timings: RequestTimings;
+  /** Set only when the request was decoded speculatively. */
+  readonly speculation?: SpeculationCounts;
   /** Set when finishReason is "error". */
   readonly errorMessage?: string;
 }
 
-/** What one decode step contained: the evidence that batching is real. */
+/** One request's share of a step, and what it produced. */
+export interface StepEntry {
+  readonly requestId: string;
+  readonly variant: string;
+  readonly sequenceIndex: number;
+  /** Tokens fed this step. */
+  readonly numTokens: number;
+  readonly isSampling: boolean;
+  /** Output tokens the request kept from this step (an end-of-generation token is not kept). */
+  readonly numOutputTokens: number;
+  /** Set on the step that produced the request's first token: arrival to that token. */
+  readonly timeToFirstTokenMs: number | null;
+  /** Set on the steps that produced a later token: time since the request's previous token. */
+  readonly interTokenLatencyMs: number | null;
+}
+
+/** What one decode step contained: the evidence that batching is real, and per-token timings. */
 export interface StepRecord {
   readonly stepId: number;
-  readonly entries: readonly {
-    readonly requestId: string;
-    readonly sequenceIndex: number;
-    readonly numTokens: number;
-    readonly isSampling: boolean;
-  }[];
+  readonly entries: readonly StepEntry[];
   readonly numTokens: number;
   /** llama_decode calls the step took: 1 when every entry shared one batch. */
   readonly numDecodeCalls: number;
   readonly durationMs: number;
+}
+
+/** A request that left the engine by any route (finished, stopped, aborted, failed, timed out). */
+export interface FinishedGenerationRecord {
+  readonly requestId: string;
+  readonly variant: string;
+  readonly summary: GenerationSummary;
 }

@@ -1,15 +1,20 @@
 /**
- * Builds the fastify instance: routes, one error handler, one not-found handler. It does not listen
- * and does not load models (main.ts does both), so tests build it around any registry and call
- * `inject()` or listen on port 0.
+ * Builds the fastify instance: request hooks (arrival time, request id, how each request ended),
+ * routes, one error handler, one not-found handler, and the metrics endpoint unless metrics are off.
+ * It does not listen and does not load models (main.ts does both), so tests build it around any
+ * registry and call `inject()` or listen on port 0.
  */
 import {randomUUID} from "node:crypto";
 import Fastify, {type FastifyInstance, type FastifyServerOptions, LogController} from "fastify";
 import {ApiError, handleError} from "./errors.ts";
+import {CompletionTracker} from "./metrics/CompletionTrace.ts";
+import {registerRequestHooks} from "./metrics/requestHooks.ts";
+import {ServerMetrics} from "./metrics/ServerMetrics.ts";
 import type {ModelRegistry} from "./ModelRegistry.ts";
 import {registerChatCompletions} from "./routes/chatCompletions.ts";
 import {registerCompletions} from "./routes/completions.ts";
 import {registerHealth} from "./routes/health.ts";
+import {registerMetrics} from "./routes/metrics.ts";
 import {registerModels} from "./routes/models.ts";
 
 export interface AppOptions {
@@ -17,6 +22,15 @@ export interface AppOptions {
   readonly logger?: FastifyServerOptions["logger"];
   /** Largest accepted request body in bytes. */
   readonly bodyLimitBytes?: number;
+  /**
+   * Exported at `GET /metrics`. Left out: a new one observing the registry's models as they are now
+   * (models added later need `observeModel`). Null: no metrics at all (`--no-metrics`).
+   */
+  readonly metrics?: ServerMetrics | null;
+  /** Writes prompts and outputs into the finished-request log lines (`--log-prompts`). */
+  readonly isPromptLogged?: boolean;
+  /** A reason not to be ready beyond the registry's own (main.ts: the warm-up); null when none. */
+  readonly notReadyReason?: () => string | null;
 }
 
 /** Client-supplied ids are kept when they are short and printable, so logs correlate across hops. */
@@ -25,6 +39,7 @@ function requestIdOf(header: string | string[] | undefined): string {
 }
 
 export function buildApp(options: AppOptions): FastifyInstance {
+  const {registry} = options;
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimitBytes ?? 4 * 1024 * 1024,
@@ -34,6 +49,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Streams can last minutes; the engine, not the socket timer, decides when a request ends.
     requestTimeout: 0
   });
+  const metrics = options.metrics === undefined ? new ServerMetrics() : options.metrics;
+  if (metrics) {
+    for (const model of registry.list()) metrics.observeModel(model);
+    app.addHook("onClose", async () => metrics.close());
+  }
+  const tracker = new CompletionTracker(options.isPromptLogged ?? false);
+  registerRequestHooks(app, metrics);
   // Only JSON bodies mean anything here; other content types get fastify's 415.
   app.removeContentTypeParser("text/plain");
   app.setErrorHandler(handleError);
@@ -41,9 +63,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const error = new ApiError(404, `no route for ${request.method} ${request.url}`, "invalid_request_error", null, "not_found");
     void reply.code(404).send(error.toBody());
   });
-  registerHealth(app, options.registry);
-  registerModels(app, options.registry);
-  registerChatCompletions(app, options.registry);
-  registerCompletions(app, options.registry);
+  registerHealth(app, () => options.notReadyReason?.() ?? registry.notReadyReason);
+  if (metrics) registerMetrics(app, metrics);
+  registerModels(app, registry);
+  registerChatCompletions(app, registry, tracker);
+  registerCompletions(app, registry, tracker);
   return app;
 }

@@ -20,6 +20,10 @@ export interface ServerConfig {
   readonly maxQueue: number;
   readonly policy: SchedulingPolicy;
   readonly logLevel: string;
+  /** Export Prometheus metrics at /metrics; off with --no-metrics (to measure their overhead). */
+  readonly isMetricsEnabled: boolean;
+  /** Put prompts and outputs into the finished-request log lines; off by default (user data). */
+  readonly isPromptLogged: boolean;
 }
 
 function integer(min: number) {
@@ -49,7 +53,9 @@ export function buildCli(): Command {
     .addOption(option("--max-batched-tokens <n>", "token budget of one step (default: the batch size)", "INFLIGHT_MAX_BATCHED_TOKENS").argParser(integer(1)))
     .addOption(option("--max-queue <n>", "waiting requests beyond this get 429", "INFLIGHT_MAX_QUEUE").default(256).argParser(integer(0)))
     .addOption(option("--policy <policy>", "queue order: fcfs, or priority (the request's `priority`, lower first)", "INFLIGHT_POLICY").choices(["fcfs", "priority"]).default("fcfs"))
-    .addOption(option("--log-level <level>", "fatal, error, warn, info, debug", "INFLIGHT_LOG_LEVEL").default("info"));
+    .addOption(option("--log-level <level>", "fatal, error, warn, info, debug", "INFLIGHT_LOG_LEVEL").default("info"))
+    .addOption(option("--log-prompts", "write prompts and outputs into the per-request log lines (user data: off by default)", "INFLIGHT_LOG_PROMPTS"))
+    .addOption(option("--no-metrics", "serve no /metrics and count nothing (to measure the metrics' overhead)", "INFLIGHT_NO_METRICS"));
 }
 
 /** Parses argv (without node and script) into a config; commander exits with a message on bad flags. */
@@ -70,6 +76,8 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
     maxBatchedTokens: o.maxBatchedTokens,
     maxQueue: o.maxQueue,
     policy: o.policy,
-    logLevel: o.logLevel
+    logLevel: o.logLevel,
+    isMetricsEnabled: o.metrics !== false,
+    isPromptLogged: o.logPrompts === true
   };
 }

@@ -1,14 +1,20 @@
 /**
  * The server process: parse flags, check the model source, listen (so /health answers while the
- * model loads), load the model, serve; on SIGINT/SIGTERM stop admitting, drain, free everything and
- * exit 0 (a second signal exits at once). Owns the process lifecycle only.
+ * model loads), load the model, warm it up with one short decode (so the first user does not pay for
+ * lazy native set-up), then serve; /ready says which of these it is in. On SIGINT/SIGTERM stop
+ * admitting, drain, free everything and exit 0 (a second signal exits at once). Owns the process
+ * lifecycle only.
  */
 import {createLlamaServedModel} from "../engine/createLlamaServedModel.ts";
 import {EngineError} from "../engine/errors.ts";
 import {resolveModelSource} from "../engine/model/resolveModelSource.ts";
 import {buildApp} from "./app.ts";
 import {parseConfig} from "./config.ts";
+import {ServerMetrics} from "./metrics/ServerMetrics.ts";
 import {ModelRegistry} from "./ModelRegistry.ts";
+
+/** A few ordinary tokens: enough for one prefill batch and one decode step. */
+const WARM_UP_TEXT = "The quick brown fox jumps over the lazy dog.";
 
 function fail(message: string): never {
   process.stderr.write(`inflight: ${message}\n`);
@@ -18,7 +24,16 @@ function fail(message: string): never {
 async function main(): Promise<void> {
   const config = parseConfig(process.argv.slice(2));
   const registry = new ModelRegistry();
-  const app = buildApp({registry, logger: {level: config.logLevel}});
+  const metrics = config.isMetricsEnabled ? new ServerMetrics() : null;
+  // Readiness beyond the registry's "loading": the warm-up, which runs once the model is loaded.
+  let startupReason: string | null = null;
+  const app = buildApp({
+    registry,
+    logger: {level: config.logLevel},
+    metrics,
+    isPromptLogged: config.isPromptLogged,
+    notReadyReason: () => startupReason
+  });
   const log = (message: string): void => app.log.info(message);
   let source;
   try {
@@ -60,6 +75,12 @@ async function main(): Promise<void> {
       log
     });
     registry.add(model);
+    startupReason = "the model is warming up";
+    const warmUpMs = await model.engine.warmUp(model.tokenize(WARM_UP_TEXT));
+    log(`warm-up decode took ${Math.round(warmUpMs)} ms`);
+    // Observed only now, so the warm-up is not in the metrics.
+    metrics?.observeModel(model);
+    startupReason = null;
     registry.markReady();
     const {backend} = model.runtime;
     log(`serving "${model.name}" on http://${config.host}:${config.port}/v1 ` +

@@ -1,30 +1,23 @@
 /**
  * Delivers one generation to an HTTP client, as an SSE stream or as one JSON object. Whatever the
  * mode, a client that goes away aborts the generation at once, so its sequence is freed at the next
- * step. Owns the wire protocol (SSE framing, `[DONE]`, usage chunk, back-pressure); the object shapes
- * are `openai/formats.ts`'s.
+ * step. Owns the wire protocol (SSE framing, `[DONE]`, usage chunk, back-pressure, which chunk is last
+ * and so carries `timings`); the object shapes are `openai/formats.ts`'s.
  */
+import type {OutgoingHttpHeaders} from "node:http";
 import type {FastifyReply} from "fastify";
 import type {GenerationStream} from "../engine/GenerationStream.ts";
 import type {GenerationSummary} from "../engine/types.ts";
 import {ApiError} from "./errors.ts";
-import {type CompletionFormat, openAiFinishReason, type Usage} from "./openai/formats.ts";
+import {type CompletionFormat, openAiFinishReason, timingsOf, usageOf} from "./openai/formats.ts";
 
 export interface DeliveryOptions {
   readonly isStreaming: boolean;
   readonly includeUsage: boolean;
   readonly format: CompletionFormat;
   readonly requestId: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-function usageOf(summary: GenerationSummary): Usage {
-  return {
-    prompt_tokens: summary.numPromptTokens,
-    completion_tokens: summary.numOutputTokens,
-    total_tokens: summary.numPromptTokens + summary.numOutputTokens,
-    prompt_tokens_details: {cached_tokens: summary.numCachedPromptTokens}
-  };
+  /** Gets the output text as it is delivered; only set when someone keeps it (`--log-prompts`). */
+  readonly onText?: (text: string) => void;
 }
 
 function engineFailure(summary: GenerationSummary): ApiError {
@@ -42,10 +35,11 @@ export async function deliver(reply: FastifyReply, stream: GenerationStream, opt
   abortOnDisconnect(reply, stream);
   if (!options.isStreaming) {
     const {text, summary} = await stream.collect();
+    options.onText?.(text);
     const finishReason = openAiFinishReason(summary.finishReason);
     if (summary.finishReason === "error") throw engineFailure(summary);
     if (finishReason === null) return; // the client left; nobody to answer
-    await reply.headers(options.headers).send(options.format.fullResponse(text, finishReason, usageOf(summary)));
+    await reply.send(options.format.fullResponse(text, finishReason, usageOf(summary), timingsOf(summary)));
     return;
   }
   await streamEvents(reply, stream, options);
@@ -54,13 +48,15 @@ export async function deliver(reply: FastifyReply, stream: GenerationStream, opt
 async function streamEvents(reply: FastifyReply, stream: GenerationStream, options: DeliveryOptions): Promise<void> {
   const raw = reply.raw;
   reply.hijack();
-  raw.writeHead(200, {
+  const headers: OutgoingHttpHeaders = {
+    // Headers set on the reply so far (x-request-id, x-model-variant): a hijacked reply does not send them.
+    ...(reply.getHeaders() as OutgoingHttpHeaders),
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache",
     connection: "keep-alive",
-    "x-accel-buffering": "no",
-    ...options.headers
-  });
+    "x-accel-buffering": "no"
+  };
+  raw.writeHead(200, headers);
   const send = async (payload: object | string): Promise<void> => {
     if (raw.destroyed) return;
     const data = typeof payload === "string" ? payload : JSON.stringify(payload);
@@ -72,14 +68,20 @@ async function streamEvents(reply: FastifyReply, stream: GenerationStream, optio
   for await (const event of stream) {
     if (raw.destroyed) break;
     if (event.type === "delta") {
-      if (event.delta.text.length > 0) await send(options.format.deltaChunk(event.delta.text));
+      if (event.delta.text.length > 0) {
+        options.onText?.(event.delta.text);
+        await send(options.format.deltaChunk(event.delta.text));
+      }
       continue;
     }
     const {summary} = event;
     const finishReason = openAiFinishReason(summary.finishReason);
     if (summary.finishReason === "error") await send(engineFailure(summary).toBody());
-    else if (finishReason !== null) await send(options.format.finishChunk(finishReason));
-    if (options.includeUsage && finishReason !== null) await send(options.format.usageChunk(usageOf(summary)));
+    else if (finishReason !== null) {
+      const timings = timingsOf(summary);
+      await send(options.format.finishChunk(finishReason, options.includeUsage ? null : timings));
+      if (options.includeUsage) await send(options.format.usageChunk(usageOf(summary), timings));
+    }
   }
   await send("[DONE]");
   raw.end();

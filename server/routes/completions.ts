@@ -1,5 +1,6 @@
 /** `POST /v1/completions`: tokenizes the raw prompt, then generates. */
 import type {FastifyInstance} from "fastify";
+import type {CompletionTracker} from "../metrics/CompletionTrace.ts";
 import type {ModelRegistry} from "../ModelRegistry.ts";
 import {textFormat} from "../openai/formats.ts";
 import {completionBody} from "../schemas/completion.ts";
@@ -7,15 +8,14 @@ import {ApiError} from "../errors.ts";
 import {parseBody} from "./parseBody.ts";
 import {runCompletion} from "./runCompletion.ts";
 
-export function registerCompletions(app: FastifyInstance, registry: ModelRegistry): void {
+export function registerCompletions(app: FastifyInstance, registry: ModelRegistry, tracker: CompletionTracker): void {
   app.post("/v1/completions", async (request, reply) => {
-    const arrivalMs = performance.now();
     const body = parseBody(completionBody, request.body);
     if (body.echo) throw new ApiError(400, "echo is not supported", "invalid_request_error", "echo", "unsupported_parameter");
     const model = registry.resolve(body.model);
     const prompt = typeof body.prompt === "string" ? body.prompt : body.prompt[0]!;
     await runCompletion({
-      request, reply, body, model, promptTokens: model.tokenize(prompt), arrivalMs,
+      request, reply, body, model, promptTokens: model.tokenize(prompt), prompt, tracker,
       maxTokens: body.max_tokens ?? 16, // OpenAI's documented default for text completions
       idPrefix: "cmpl",
       makeFormat: textFormat

@@ -8,6 +8,7 @@ import type {GenerationFields} from "../schemas/sampling.ts";
 
 export interface GenerationContext {
   readonly id: string;
+  readonly variant: string;
   readonly arrivalMs: number;
   readonly contextLength: number;
   /** max_completion_tokens or max_tokens, whichever the route accepts. */
@@ -32,6 +33,7 @@ export function toGenerationRequest(body: GenerationFields, promptTokens: readon
     stop,
     priority: body.priority ?? 0,
     isEndOfGenerationIgnored: body.ignore_eos ?? false,
-    arrivalMs: context.arrivalMs
+    arrivalMs: context.arrivalMs,
+    variant: context.variant
   };
 }

@@ -1,0 +1,187 @@
+/**
+ * Feeds the Prometheus metrics of `definitions.ts` and renders them for `GET /metrics`. Each instance
+ * owns its own registry (never prom-client's global one), so tests can build many apps side by side.
+ *
+ * Where the numbers come from, chosen to keep the streaming path cheap:
+ * - per token: the engine's "step" record (output tokens, time to first token, inter-token gaps),
+ *   one counter increment and one histogram observation per token;
+ * - per request: the engine's "requestFinished" record (summary and timings);
+ * - at scrape time only: running/waiting requests, KV usage and the scheduler's running totals
+ *   (preemptions, prefix-cache lookups), read from the engine's stats;
+ * - per HTTP response: `countResponse`, called by the request hooks.
+ * Node process metrics (CPU, memory, GC, event-loop lag) come from prom-client's default collectors.
+ */
+import {collectDefaultMetrics, Registry} from "prom-client";
+import type {Engine} from "../../engine/Engine.ts";
+import type {ServedModel} from "../../engine/ServedModel.ts";
+import {DEFAULT_VARIANT, type FinishedGenerationRecord, type FinishReason, type StepRecord} from "../../engine/types.ts";
+import {defineMetrics, type MetricSet, type ModelLabels} from "./definitions.ts";
+
+/** Every finish reason, so each `request_success_total` series exists (at 0) before its first request. */
+const FINISH_REASONS = ["stop", "length", "abort", "error", "timeout"] as const satisfies readonly FinishReason[];
+
+export interface ResponseLabels {
+  readonly route: string;
+  readonly statusCode: number;
+  /** Empty when the request resolved no model (a bad body, an unknown route). */
+  readonly modelName: string;
+  readonly variant: string;
+}
+
+/** Label-bound series of one (model, variant): bound once so the per-token path builds no label objects. */
+function bindSeries(metrics: MetricSet, labels: ModelLabels) {
+  return {
+    timeToFirstToken: metrics.timeToFirstToken.labels(labels),
+    interTokenLatency: metrics.interTokenLatency.labels(labels),
+    generationTokens: metrics.generationTokens.labels(labels)
+  };
+}
+
+type VariantSeries = ReturnType<typeof bindSeries>;
+
+interface SchedulerTotals {
+  numPreemptionsTotal: number;
+  numPrefixQueryTokensTotal: number;
+  numPrefixHitTokensTotal: number;
+}
+
+interface ObservedEngine {
+  readonly engine: Engine;
+  /** Labels of the engine-wide series (gauges, scheduler totals). */
+  readonly labels: ModelLabels;
+  readonly seriesByVariant: Map<string, VariantSeries>;
+  /** Scheduler totals already exported; each scrape adds what grew since. */
+  readonly exported: SchedulerTotals;
+  readonly detach: () => void;
+}
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly metrics: MetricSet;
+  private readonly observed = new Map<Engine, ObservedEngine>();
+
+  constructor(options: {readonly isProcessMetricsEnabled?: boolean} = {}) {
+    this.metrics = defineMetrics(this.registry);
+    if (options.isProcessMetricsEnabled ?? true) collectDefaultMetrics({register: this.registry});
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /**
+   * Starts exporting a model's engine. Its engine-wide series carry `variant`; per-request series carry
+   * each request's own variant. Scheduler totals count from now (a warm-up before this is not seen).
+   * Observing the same engine twice does nothing.
+   */
+  observeModel(model: ServedModel, variant: string = DEFAULT_VARIANT): void {
+    const {engine} = model;
+    if (this.observed.has(engine)) return;
+    const labels: ModelLabels = {model_name: model.name, variant};
+    const onStep = (record: StepRecord): void => this.onStep(observed, record);
+    const onFinished = (record: FinishedGenerationRecord): void => this.onRequestFinished(observed, record);
+    const {numPreemptionsTotal, numPrefixQueryTokensTotal, numPrefixHitTokensTotal} = engine.stats;
+    const observed: ObservedEngine = {
+      engine,
+      labels,
+      seriesByVariant: new Map(),
+      exported: {numPreemptionsTotal, numPrefixQueryTokensTotal, numPrefixHitTokensTotal},
+      detach: () => {
+        engine.off("step", onStep);
+        engine.off("requestFinished", onFinished);
+      }
+    };
+    this.observed.set(engine, observed);
+    engine.on("step", onStep);
+    engine.on("requestFinished", onFinished);
+    this.zeroSeries(labels);
+    this.refresh();
+  }
+
+  countResponse(response: ResponseLabels): void {
+    this.metrics.httpRequests.inc({
+      model_name: response.modelName,
+      variant: response.variant,
+      route: response.route,
+      status_code: String(response.statusCode)
+    });
+  }
+
+  /** The exposition text, with the scrape-time values read just before. */
+  async render(): Promise<string> {
+    this.refresh();
+    return this.registry.metrics();
+  }
+
+  /** Stops listening to every engine. */
+  close(): void {
+    for (const observed of this.observed.values()) observed.detach();
+    this.observed.clear();
+  }
+
+  private seriesOf(observed: ObservedEngine, variant: string): VariantSeries {
+    let series = observed.seriesByVariant.get(variant);
+    if (series === undefined) {
+      series = bindSeries(this.metrics, {model_name: observed.labels.model_name, variant});
+      observed.seriesByVariant.set(variant, series);
+    }
+    return series;
+  }
+
+  private onStep(observed: ObservedEngine, record: StepRecord): void {
+    for (const entry of record.entries) {
+      if (entry.numOutputTokens === 0) continue;
+      const series = this.seriesOf(observed, entry.variant);
+      series.generationTokens.inc(entry.numOutputTokens);
+      if (entry.timeToFirstTokenMs !== null) series.timeToFirstToken.observe(entry.timeToFirstTokenMs / 1000);
+      if (entry.interTokenLatencyMs !== null) series.interTokenLatency.observe(entry.interTokenLatencyMs / 1000);
+    }
+  }
+
+  private onRequestFinished(observed: ObservedEngine, {variant, summary}: FinishedGenerationRecord): void {
+    const labels: ModelLabels = {model_name: observed.labels.model_name, variant};
+    const {metrics} = this;
+    const {timings} = summary;
+    metrics.requestSuccess.inc({...labels, finished_reason: summary.finishReason});
+    metrics.e2eLatency.observe(labels, timings.totalMs / 1000);
+    metrics.queueTime.observe(labels, timings.queueMs / 1000);
+    if (timings.promptMs !== null) metrics.prefillTime.observe(labels, timings.promptMs / 1000);
+    if (timings.timePerOutputTokenMs !== null) metrics.timePerOutputToken.observe(labels, timings.timePerOutputTokenMs / 1000);
+    metrics.promptTokensPerRequest.observe(labels, summary.numPromptTokens);
+    metrics.generationTokensPerRequest.observe(labels, summary.numOutputTokens);
+    metrics.promptTokens.inc(labels, summary.numPromptTokens);
+    if (summary.speculation) {
+      metrics.specDecodeDraftTokens.inc(labels, summary.speculation.numDraftTokens);
+      metrics.specDecodeAcceptedTokens.inc(labels, summary.speculation.numAcceptedTokens);
+    }
+  }
+
+  /** Reads the engine-wide values that are cheaper to sample at scrape time than to track per step. */
+  private refresh(): void {
+    const {metrics} = this;
+    for (const observed of this.observed.values()) {
+      const {engine, labels, exported} = observed;
+      const stats = engine.stats;
+      metrics.numRunning.set(labels, stats.numRunning);
+      // Preempted requests wait in the queue to resume, as in vLLM's num_requests_waiting.
+      metrics.numWaiting.set(labels, stats.numWaiting + stats.numPreempted);
+      metrics.kvCacheUsage.set(labels, engine.kvCacheUsage());
+      metrics.preemptions.inc(labels, stats.numPreemptionsTotal - exported.numPreemptionsTotal);
+      metrics.prefixCacheQueries.inc(labels, stats.numPrefixQueryTokensTotal - exported.numPrefixQueryTokensTotal);
+      metrics.prefixCacheHits.inc(labels, stats.numPrefixHitTokensTotal - exported.numPrefixHitTokensTotal);
+      exported.numPreemptionsTotal = stats.numPreemptionsTotal;
+      exported.numPrefixQueryTokensTotal = stats.numPrefixQueryTokensTotal;
+      exported.numPrefixHitTokensTotal = stats.numPrefixHitTokensTotal;
+    }
+  }
+
+  /** Creates every series of a model at 0, so dashboards show 0 rather than "no data" before traffic. */
+  private zeroSeries(labels: ModelLabels): void {
+    const {metrics} = this;
+    for (const histogram of [metrics.timeToFirstToken, metrics.interTokenLatency, metrics.timePerOutputToken, metrics.e2eLatency,
+      metrics.queueTime, metrics.prefillTime, metrics.promptTokensPerRequest, metrics.generationTokensPerRequest]) histogram.zero(labels);
+    for (const counter of [metrics.promptTokens, metrics.generationTokens, metrics.preemptions, metrics.prefixCacheQueries,
+      metrics.prefixCacheHits, metrics.specDecodeDraftTokens, metrics.specDecodeAcceptedTokens]) counter.inc(labels, 0);
+    for (const reason of FINISH_REASONS) metrics.requestSuccess.inc({...labels, finished_reason: reason}, 0);
+  }
+}

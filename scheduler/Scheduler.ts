@@ -1,9 +1,10 @@
 /**
  * The scheduler: decides, step by step, which tokens of which requests go into the next batch. It
  * owns request lifecycles (admission, preemption, abort, deadlines, finishing) and the per-step token
- * budget; the sequences' books and prefix-aware placement are SequenceTable's, the queue order is
- * RequestQueue's. It does not run the model, sample, detokenize, match stop strings or keep time (the
- * clock is injected); it is pure and synchronous, and `schedule()` and `update()` must alternate.
+ * budget; which request owns which sequence is SequenceTable's, what the sequences hold and
+ * prefix-aware placement are the KV ledger's (kvcache/), the queue order is RequestQueue's. It does
+ * not run the model, sample, detokenize, match stop strings or keep time (the clock is injected); it
+ * is pure and synchronous, and `schedule()` and `update()` must alternate.
  *
  * A step is built in three passes under one budget of `maxNumBatchedTokens`:
  *   1. every running request in decode (one token left to feed) gets that token;
@@ -11,6 +12,7 @@
  *   3. waiting and preempted requests are placed into free sequences and get a first chunk.
  */
 
+import {KvCacheManager} from "../kvcache/index.ts";
 import {checkSchedulerInvariants, validateConfig, validateSpec} from "./checkInvariants.ts";
 import {RequestQueue} from "./RequestQueue.ts";
 import {SequenceTable} from "./SequenceTable.ts";
@@ -54,6 +56,7 @@ export class Scheduler {
   readonly #queue: RequestQueue<RequestState>;
   /** Running requests in admission order. */
   readonly #running: RequestState[] = [];
+  readonly #kvCache: KvCacheManager;
   readonly #sequences: SequenceTable<RequestState>;
   #numWaiting = 0;
   #numArrivals = 0;
@@ -68,7 +71,9 @@ export class Scheduler {
     validateConfig(config);
     this.#config = config;
     this.#queue = new RequestQueue(config.policy);
-    this.#sequences = new SequenceTable(config.numSequences);
+    const {numSequences, sequenceCapacity, blockSize, cacheSalt} = config;
+    this.#kvCache = new KvCacheManager({numSequences, sequenceCapacity, blockSize, cacheSalt});
+    this.#sequences = new SequenceTable(this.#kvCache);
   }
 
   /** Queues a request. Throws RangeError on a malformed spec; refusals are returned, not thrown. */
@@ -185,14 +190,20 @@ export class Scheduler {
   }
 
   get stats(): SchedulerStats {
+    const kvCache = this.#kvCache;
+    const {numPrefixQueryTokensTotal, numPrefixHitTokensTotal, numEvictionsTotal} = kvCache.counters;
     return {
       numWaiting: this.#numWaiting,
       numRunning: this.#running.length,
       numPreempted: this.#queue.size - this.#numWaiting,
       numFreeSequences: this.#sequences.numFree,
       numPreemptionsTotal: this.#numPreemptionsTotal,
-      numPrefixQueryTokensTotal: this.#sequences.numPrefixQueryTokensTotal,
-      numPrefixHitTokensTotal: this.#sequences.numPrefixHitTokensTotal
+      numPrefixQueryTokensTotal,
+      numPrefixHitTokensTotal,
+      numPrefixEvictionsTotal: numEvictionsTotal,
+      kvUsage: kvCache.usage(),
+      numKvBlocksUsed: kvCache.numUsedBlocks,
+      numKvBlocksTotal: kvCache.numBlocksTotal
     };
   }
 
@@ -217,11 +228,13 @@ export class Scheduler {
     return this.#sequences.views();
   }
 
-  /** Throws an Error naming the first violated invariant of the scheduler's state. */
+  /** Throws an Error naming the first violated invariant of the scheduler's state or of its KV ledger. */
   checkInvariants(): void {
+    this.#kvCache.checkInvariants();
     checkSchedulerInvariants({
       config: this.#config, requests: this.#requests, queue: this.#queue, running: this.#running,
-      sequences: this.#sequences.slots, numWaiting: this.#numWaiting, lastStep: this.#lastStep, stats: this.stats
+      sequences: this.#sequences.slots, kvSequences: this.#kvCache.getSequences(), numWaiting: this.#numWaiting,
+      lastStep: this.#lastStep, stats: this.stats
     });
   }
 
@@ -263,6 +276,7 @@ export class Scheduler {
 
   #takeChunk(request: RequestState, numTokens: number): ScheduledRequest {
     const start = request.numComputedTokens;
+    this.#sequences.allocate(request.sequenceIndex!, numTokens);
     const chunk: ScheduledRequest = {
       requestId: request.id, sequenceIndex: request.sequenceIndex!, isNewlyPlaced: request.isNewlyPlaced,
       numComputedTokens: start, tokens: request.allTokens.slice(start, start + numTokens),
@@ -274,7 +288,7 @@ export class Scheduler {
 
   /** Moves a queued request into a free sequence, reusing the longest prefix that sequence holds. */
   #place(request: RequestState): void {
-    const {sequenceIndex, numReusedTokens} = this.#sequences.place(request, request.allTokens);
+    const {sequenceIndex, numReusedTokens} = this.#sequences.place(request);
     request.status = "running";
     request.sequenceIndex = sequenceIndex;
     request.numComputedTokens = numReusedTokens;
@@ -285,7 +299,7 @@ export class Scheduler {
 
   /** Frees a running request's sequence, which keeps the tokens fed so far for later prefix reuse. */
   #release(request: RequestState, isContentKnown: boolean): void {
-    this.#sequences.release(request.sequenceIndex!, isContentKnown ? request.allTokens.slice(0, request.numComputedTokens) : []);
+    this.#sequences.release(request.sequenceIndex!, isContentKnown ? request.numComputedTokens : 0);
     this.#running.splice(this.#running.indexOf(request), 1);
     request.sequenceIndex = null;
   }

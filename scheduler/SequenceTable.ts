@@ -1,28 +1,26 @@
 /**
- * The books of the context's sequences: which request owns each one, and what a free one still
- * holds. The scheduler fed every token a sequence holds, so it knows the content exactly; a finished,
- * aborted or preempted request leaves its computed tokens behind, and the next placement picks the
- * free sequence sharing the longest prefix with its tokens. This file does not decide who is placed
- * or when, and it never talks to the engine: the engine learns of a placement through
+ * Which request owns each context sequence, kept in step with the KV ledger (kvcache/), which owns
+ * what every sequence holds and where a new request goes: the idle sequence sharing the longest
+ * prefix with its tokens, ties to the least recently used. This table turns the scheduler's
+ * placements, chunks and releases into ledger calls. It does not decide who is placed or when, and
+ * it never talks to the engine: the engine learns of a placement through
  * `ScheduledRequest.isNewlyPlaced` and trims the sequence to `numComputedTokens` itself.
  */
 
+import type {KvCacheManager} from "../kvcache/index.ts";
 import type {SequenceView} from "./types.ts";
 
 /** What the table reads of a sequence's owner. */
 export interface SequenceOwner {
   readonly id: string;
   readonly numComputedTokens: number;
+  readonly allTokens: readonly number[];
 }
 
-/** @internal One sequence's books. */
+/** @internal One sequence's owner. */
 export interface SequenceSlot<TOwner extends SequenceOwner> {
   readonly index: number;
   owner: TOwner | null;
-  /** What a free sequence still holds; empty while owned (the owner's computed tokens say it then). */
-  heldTokens: readonly number[];
-  /** Tick of the last placement or release; the lowest is the least recently used. */
-  lastUsedTick: number;
 }
 
 /** A placement decision. */
@@ -32,17 +30,16 @@ export interface Placement {
   readonly numReusedTokens: number;
 }
 
-/** Fixed set of sequences with prefix-aware placement. */
+/** Fixed set of sequences with prefix-aware placement, over a KV ledger of the same sequences. */
 export class SequenceTable<TOwner extends SequenceOwner> {
   readonly #slots: SequenceSlot<TOwner>[];
+  readonly #kvCache: KvCacheManager;
   #numFree: number;
-  #tick = 0;
-  #numPrefixQueryTokensTotal = 0;
-  #numPrefixHitTokensTotal = 0;
 
-  constructor(numSequences: number) {
-    this.#slots = Array.from({length: numSequences}, (_, index) => ({index, owner: null, heldTokens: [], lastUsedTick: 0}));
-    this.#numFree = numSequences;
+  constructor(kvCache: KvCacheManager) {
+    this.#kvCache = kvCache;
+    this.#slots = Array.from({length: kvCache.numSequences}, (_, index) => ({index, owner: null}));
+    this.#numFree = kvCache.numSequences;
   }
 
   get numFree(): number {
@@ -54,62 +51,54 @@ export class SequenceTable<TOwner extends SequenceOwner> {
     return this.#slots;
   }
 
-  get numPrefixQueryTokensTotal(): number {
-    return this.#numPrefixQueryTokensTotal;
-  }
-
-  get numPrefixHitTokensTotal(): number {
-    return this.#numPrefixHitTokensTotal;
+  /**
+   * Gives `owner` the free sequence holding the longest prefix of its tokens, and reuses that prefix,
+   * but at most all tokens but one: the last one must be fed again, since feeding it is what yields
+   * the logits for the next sample.
+   */
+  place(owner: TOwner): Placement {
+    const computed = this.#kvCache.getComputedBlocks(owner.allTokens);
+    if (computed === null) throw new Error(`no free sequence for request ${owner.id}`);
+    const {sequenceIndex, numComputedTokens} = computed;
+    // Never refused: it keeps only tokens the sequence already holds. Chunks allocate the rest.
+    this.#kvCache.allocateSlots({sequenceIndex, tokens: owner.allTokens, numComputedTokens, numNewTokens: 0});
+    const slot = this.#slots[sequenceIndex]!;
+    slot.owner = owner;
+    this.#numFree--;
+    return {sequenceIndex, numReusedTokens: numComputedTokens};
   }
 
   /**
-   * Gives `owner` the free sequence holding the longest common prefix with `tokens` (ties: least
-   * recently used, then lowest index). At most `tokens.length - 1` tokens are reused: the last one
-   * must be fed again, since feeding it is what yields the logits for the next sample.
+   * Reserves room for the owner's next `numNewTokens` tokens after its `numComputedTokens`. The
+   * scheduler finishes a request before it outgrows its sequence, so a refusal is a bug, and throws.
    */
-  place(owner: TOwner, tokens: readonly number[]): Placement {
-    let best: SequenceSlot<TOwner> | undefined;
-    let bestPrefix = -1;
-    for (const slot of this.#slots) {
-      if (slot.owner !== null) continue;
-      const prefix = commonPrefixLength(slot.heldTokens, tokens);
-      if (prefix > bestPrefix || (prefix === bestPrefix && slot.lastUsedTick < best!.lastUsedTick)) {
-        best = slot;
-        bestPrefix = prefix;
-      }
+  allocate(sequenceIndex: number, numNewTokens: number): void {
+    const owner = this.#ownerOf(sequenceIndex);
+    const {allTokens: tokens, numComputedTokens} = owner;
+    if (this.#kvCache.allocateSlots({sequenceIndex, tokens, numComputedTokens, numNewTokens}) === null) {
+      throw new Error(`request ${owner.id} outgrew sequence ${sequenceIndex}: ${numComputedTokens + numNewTokens} tokens`);
     }
-    if (best === undefined) throw new Error(`no free sequence for request ${owner.id}`);
-    const numReusedTokens = Math.min(bestPrefix, tokens.length - 1);
-    this.#numPrefixQueryTokensTotal += tokens.length;
-    this.#numPrefixHitTokensTotal += numReusedTokens;
-    best.owner = owner;
-    best.heldTokens = [];
-    best.lastUsedTick = ++this.#tick;
-    this.#numFree--;
-    return {sequenceIndex: best.index, numReusedTokens};
   }
 
-  /** Frees a sequence, which keeps `heldTokens` (exactly what was fed into it) for later reuse. */
-  release(sequenceIndex: number, heldTokens: readonly number[]): void {
-    const slot = this.#slots[sequenceIndex];
-    if (slot?.owner == null) throw new Error(`sequence ${sequenceIndex} is not owned`);
-    slot.owner = null;
-    slot.heldTokens = heldTokens;
-    slot.lastUsedTick = ++this.#tick;
+  /** Frees a sequence, which keeps its first `numValidTokens` tokens (exactly what was fed into it) for reuse. */
+  release(sequenceIndex: number, numValidTokens: number): void {
+    this.#ownerOf(sequenceIndex);
+    this.#kvCache.free({sequenceIndex, numValidTokens});
+    this.#slots[sequenceIndex]!.owner = null;
     this.#numFree++;
   }
 
   /** A snapshot of every sequence, by index. */
   views(): SequenceView[] {
-    return this.#slots.map(({index, owner, heldTokens}) => ({
-      index, ownerId: owner?.id ?? null, numHeldTokens: owner?.numComputedTokens ?? heldTokens.length
+    const kvSequences = this.#kvCache.getSequences();
+    return this.#slots.map(({index, owner}) => ({
+      index, ownerId: owner?.id ?? null, numHeldTokens: owner?.numComputedTokens ?? kvSequences[index]!.numTokens
     }));
   }
-}
 
-function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
-  const limit = Math.min(a.length, b.length);
-  let length = 0;
-  while (length < limit && a[length] === b[length]) length++;
-  return length;
+  #ownerOf(sequenceIndex: number): TOwner {
+    const owner = this.#slots[sequenceIndex]?.owner;
+    if (owner == null) throw new Error(`sequence ${sequenceIndex} is not owned`);
+    return owner;
+  }
 }

@@ -1,9 +1,12 @@
 /**
  * The scheduler's consistency checks: validation of what comes in at its boundary (config, request
  * specs), and the invariants of its internal state, checked on demand (tests call them after every
- * step). Checks only read; they never repair. Scheduling decisions themselves live in Scheduler.ts.
+ * step). Checks only read; they never repair. Scheduling decisions themselves live in Scheduler.ts;
+ * the KV ledger checks its own books (kvcache/checkInvariants.ts), this file only that they agree
+ * with the scheduler's.
  */
 
+import {DEFAULT_BLOCK_SIZE, type KvSequenceView} from "../kvcache/index.ts";
 import type {RequestQueue} from "./RequestQueue.ts";
 import type {RequestState, StepAccounting} from "./Scheduler.ts";
 import type {SequenceSlot} from "./SequenceTable.ts";
@@ -17,6 +20,8 @@ export interface SchedulerInternals {
   /** In admission order. */
   readonly running: readonly RequestState[];
   readonly sequences: readonly Readonly<SequenceSlot<RequestState>>[];
+  /** The KV ledger's view of the same sequences, by index. */
+  readonly kvSequences: readonly KvSequenceView[];
   readonly numWaiting: number;
   readonly lastStep: StepAccounting | null;
   readonly stats: SchedulerStats;
@@ -31,6 +36,8 @@ export function validateConfig(config: SchedulerConfig): void {
   requireInteger("maxQueueLength", config.maxQueueLength, 1);
   if (config.policy !== "fcfs" && config.policy !== "priority") throw new RangeError(`unknown policy ${String(config.policy)}`);
   if (typeof config.clock !== "function") throw new RangeError("clock must be a function");
+  if (config.blockSize !== undefined) requireInteger("blockSize", config.blockSize, 1);
+  if (config.cacheSalt !== undefined && typeof config.cacheSalt !== "string") throw new RangeError("cacheSalt must be a string");
 }
 
 /** Throws RangeError on a malformed request spec (a caller's bug, unlike a refusal). */
@@ -58,6 +65,7 @@ export function checkSchedulerInvariants(state: SchedulerInternals): void {
     `${queue.size} queued + ${running.length} running != ${requests.size} live requests (a request is in two states or none)`);
   assertInvariant(stats.numPrefixHitTokensTotal <= stats.numPrefixQueryTokensTotal, "more prefix hits than prefix queries");
   checkLastStep(state);
+  checkKvLedger(state);
 }
 
 function checkSequences({config, requests, sequences, running, stats}: SchedulerInternals): void {
@@ -68,13 +76,11 @@ function checkSequences({config, requests, sequences, running, stats}: Scheduler
     const owner = slot.owner;
     if (owner === null) {
       numFree++;
-      assertInvariant(slot.heldTokens.length <= config.sequenceCapacity, `free sequence ${index} holds more than its capacity`);
       return;
     }
     assertInvariant(requests.get(owner.id) === owner, `sequence ${index} is owned by ${owner.id}, which is not live`);
     assertInvariant(owner.status === "running", `sequence ${index} is owned by ${owner.id}, which is ${owner.status}`);
     assertInvariant(owner.sequenceIndex === index, `sequence ${index} is owned by ${owner.id}, which thinks it is in ${owner.sequenceIndex}`);
-    assertInvariant(slot.heldTokens.length === 0, `owned sequence ${index} still lists a previous owner's tokens`);
   });
   assertInvariant(numFree + running.length === config.numSequences,
     `${numFree} free + ${running.length} running != ${config.numSequences} sequences`);
@@ -134,6 +140,26 @@ function checkLastStep({config, lastStep}: SchedulerInternals): void {
   assertInvariant(new Set(output.scheduled.map(({sequenceIndex}) => sequenceIndex)).size === output.scheduled.length, `step ${output.stepId} uses a sequence twice`);
   assertInvariant(numDecodesScheduled === numDecodeCandidates,
     `step ${output.stepId} scheduled ${numDecodesScheduled} of ${numDecodeCandidates} running decodes`);
+}
+
+/** The ledger runs exactly the owned sequences, and holds at least what each owner computed. */
+function checkKvLedger({config, sequences, kvSequences, stats}: SchedulerInternals): void {
+  assertInvariant(kvSequences.length === sequences.length, `the KV ledger has ${kvSequences.length} sequences, the scheduler ${sequences.length}`);
+  let numBlocksUsed = 0;
+  kvSequences.forEach((kv, index) => {
+    const owner = sequences[index]?.owner ?? null;
+    assertInvariant(kv.isRunning === (owner !== null), `the KV ledger has sequence ${index} ${kv.isRunning ? "running" : "idle"}, the scheduler ${owner === null ? "free" : `owned by ${owner.id}`}`);
+    if (owner === null) return;
+    numBlocksUsed += kv.numBlocks;
+    // Between schedule() and update() the ledger also counts the tokens of the step in flight.
+    assertInvariant(owner.numComputedTokens <= kv.numTokens && kv.numTokens <= owner.allTokens.length,
+      `the KV ledger holds ${kv.numTokens} tokens in sequence ${index}, its owner ${owner.id} computed ${owner.numComputedTokens} of ${owner.allTokens.length}`);
+  });
+  const numBlocksTotal = config.numSequences * Math.ceil(config.sequenceCapacity / (config.blockSize ?? DEFAULT_BLOCK_SIZE));
+  assertInvariant(stats.numKvBlocksTotal === numBlocksTotal, `stats say ${stats.numKvBlocksTotal} KV blocks, config gives ${numBlocksTotal}`);
+  assertInvariant(stats.numKvBlocksUsed === numBlocksUsed, `stats say ${stats.numKvBlocksUsed} KV blocks used, running sequences hold ${numBlocksUsed}`);
+  assertInvariant(stats.kvUsage === numBlocksUsed / numBlocksTotal, `stats say KV usage ${stats.kvUsage}, blocks say ${numBlocksUsed / numBlocksTotal}`);
+  assertInvariant(Number.isInteger(stats.numPrefixEvictionsTotal) && stats.numPrefixEvictionsTotal >= 0, "prefix evictions are not a count");
 }
 
 function assertInvariant(condition: boolean, message: string): asserts condition {

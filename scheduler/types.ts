@@ -52,6 +52,10 @@ export interface SchedulerConfig {
   readonly isPreemptionEnabled: boolean;
   /** Injected clock in milliseconds; tests pass a fake one. */
   readonly clock: () => number;
+  /** Tokens per KV block, the KV ledger's unit of accounting (usage, hashes, eviction). Default 16. */
+  readonly blockSize?: number;
+  /** The model variant, mixed into the hash of every sequence's first block. */
+  readonly cacheSalt?: string;
 }
 
 export type AddRequestResult =
@@ -116,6 +120,14 @@ export interface SchedulerStats {
   readonly numPrefixQueryTokensTotal: number;
   /** Of those, tokens found already held by the chosen sequence and so not recomputed. */
   readonly numPrefixHitTokensTotal: number;
+  /** Placements that overwrote tokens an idle sequence held, because the new request diverged from them. */
+  readonly numPrefixEvictionsTotal: number;
+  /** Fraction of KV blocks held by running requests, 0..1 (`numKvBlocksUsed / numKvBlocksTotal`). */
+  readonly kvUsage: number;
+  /** KV blocks held by running requests, counting those allocated for the step in flight. */
+  readonly numKvBlocksUsed: number;
+  /** All KV blocks: numSequences * ceil(sequenceCapacity / blockSize). */
+  readonly numKvBlocksTotal: number;
 }
 
 /** A snapshot of one live request, for the engine's bookkeeping and for tests. */

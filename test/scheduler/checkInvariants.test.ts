@@ -3,6 +3,7 @@
  */
 
 import {describe, expect, it} from "vitest";
+import type {KvSequenceView} from "../../kvcache/index.ts";
 import {checkSchedulerInvariants, type SchedulerInternals} from "../../scheduler/checkInvariants.ts";
 import {RequestQueue} from "../../scheduler/RequestQueue.ts";
 import type {RequestState, StepAccounting} from "../../scheduler/Scheduler.ts";
@@ -23,12 +24,19 @@ interface MutableState {
   queue: RequestQueue<RequestState>;
   running: RequestState[];
   sequences: SequenceSlot<RequestState>[];
+  kvSequences: KvSequenceView[];
   numWaiting: number;
   lastStep: StepAccounting | null;
-  stats: {numWaiting: number; numRunning: number; numPreempted: number; numFreeSequences: number; numPreemptionsTotal: number; numPrefixQueryTokensTotal: number; numPrefixHitTokensTotal: number};
+  stats: {
+    numWaiting: number; numRunning: number; numPreempted: number; numFreeSequences: number; numPreemptionsTotal: number; numPrefixQueryTokensTotal: number;
+    numPrefixHitTokensTotal: number; numPrefixEvictionsTotal: number; kvUsage: number; numKvBlocksUsed: number; numKvBlocksTotal: number;
+  };
 }
 
-/** A consistent state: r0 running in sequence 0 (decode), r1 waiting, sequence 1 free; the last step decoded r0. */
+/**
+ * A consistent state: r0 running in sequence 0 (decode), r1 waiting, sequence 1 free holding 2 tokens
+ * (one block of 16 of the 2 x 256 / 16 = 32); the last step decoded r0.
+ */
 function consistentState(): MutableState {
   const running = request("r0", {status: "running", sequenceIndex: 0, admissionOrder: 0, allTokens: [1, 2, 3, 4, 9], numComputedTokens: 4});
   const waiting = request("r1");
@@ -40,10 +48,14 @@ function consistentState(): MutableState {
     requests: new Map([["r0", running], ["r1", waiting]]),
     queue,
     running: [running],
-    sequences: [{index: 0, owner: running, heldTokens: [], lastUsedTick: 1}, {index: 1, owner: null, heldTokens: [7, 7], lastUsedTick: 0}],
+    sequences: [{index: 0, owner: running}, {index: 1, owner: null}],
+    kvSequences: [{index: 0, isRunning: true, numTokens: 4, numBlocks: 1}, {index: 1, isRunning: false, numTokens: 2, numBlocks: 1}],
     numWaiting: 1,
     lastStep: {output, numDecodeCandidates: 1, numDecodesScheduled: 1},
-    stats: {numWaiting: 1, numRunning: 1, numPreempted: 0, numFreeSequences: 1, numPreemptionsTotal: 0, numPrefixQueryTokensTotal: 4, numPrefixHitTokensTotal: 0}
+    stats: {
+      numWaiting: 1, numRunning: 1, numPreempted: 0, numFreeSequences: 1, numPreemptionsTotal: 0, numPrefixQueryTokensTotal: 4, numPrefixHitTokensTotal: 0,
+      numPrefixEvictionsTotal: 0, kvUsage: 1 / 32, numKvBlocksUsed: 1, numKvBlocksTotal: 32
+    }
   };
 }
 
@@ -83,7 +95,11 @@ describe("checkSchedulerInvariants", () => {
       const entry = state.lastStep!.output.scheduled[0]!;
       state.lastStep = {...state.lastStep!, output: {...state.lastStep!.output, numScheduledTokens: 2, scheduled: [entry, {...entry, sequenceIndex: 1}]}};
     }, /schedules a request twice/],
-    ["more prefix hits than queries", (state) => { state.stats.numPrefixHitTokensTotal = 5; }, /more prefix hits/]
+    ["more prefix hits than queries", (state) => { state.stats.numPrefixHitTokensTotal = 5; }, /more prefix hits/],
+    ["a free sequence the KV ledger thinks is running", (state) => { state.kvSequences[1] = {...state.kvSequences[1]!, isRunning: true}; }, /ledger has sequence 1 running/],
+    ["a KV ledger holding less than the owner computed", (state) => { state.kvSequences[0] = {...state.kvSequences[0]!, numTokens: 3}; }, /ledger holds 3 tokens in sequence 0/],
+    ["KV block stats out of step with the ledger", (state) => { state.stats.numKvBlocksUsed = 2; }, /2 KV blocks used/],
+    ["a KV usage that is not used over total", (state) => { state.stats.kvUsage = 0.5; }, /KV usage 0.5/]
   ])("throws on %s", (_, corrupt, message) => {
     const state = consistentState();
     corrupt(state);

@@ -1,0 +1,310 @@
+/**
+ * The paged-KV ledger: for every sequence of the context, the tokens it holds and its block table;
+ * prefix lookups among idle sequences; allocation within a sequence's fixed region; and counters for
+ * metrics. It follows vLLM's contract (`getComputedBlocks`, `allocateSlots` returning null when
+ * memory is short, `free`) over the physical truth of node-llama-cpp: each sequence has a private
+ * region of `sequenceCapacity` tokens, nothing is shared or copied, and a finished sequence keeps
+ * its tokens (idle: resident but evictable) until a new request is placed into it.
+ *
+ * Pure and synchronous; it knows no requests (sequences are named by index), decides no admission
+ * order and never touches the model. Block ref counts and the hash index are BlockPool's, hashing
+ * is blockHash.ts's.
+ *
+ * Block j of sequence s is always block s * numBlocksPerSequence + j, and holds its tokens
+ * [j * blockSize, (j + 1) * blockSize). Hashes only narrow the search for a cached prefix: the
+ * reused length is the exact common token prefix (token-level, so a partial block counts too).
+ */
+
+import {BlockPool} from "./BlockPool.ts";
+import {type BlockHashOptions, computeBlockHashes, hashBlock} from "./blockHash.ts";
+import {checkKvCacheInvariants} from "./checkInvariants.ts";
+import type {
+  AllocationRequest, BlockHash, ComputedBlocks, KvAllocation, KvCacheConfig, KvCacheCounters, KvSequenceView, PrefixMatch
+} from "./types.ts";
+
+export const DEFAULT_BLOCK_SIZE = 16;
+
+/** @internal One sequence's books. */
+export interface SequenceBooks {
+  readonly index: number;
+  readonly firstBlockId: number;
+  isRunning: boolean;
+  /** What the sequence holds; for a running one, counting tokens allocated for the step in flight. */
+  readonly tokens: number[];
+  /** Its block table: `blockIds[j] = firstBlockId + j`, `ceil(tokens.length / blockSize)` entries. */
+  readonly blockIds: number[];
+  /** Tick of the last placement or free; the lowest among idle sequences is the least recently used. */
+  lastUsedTick: number;
+}
+
+/** Books of a context's KV cache in blocks; see the file comment. */
+export class KvCacheManager {
+  readonly blockSize: number;
+  readonly sequenceCapacity: number;
+  readonly numBlocksPerSequence: number;
+  readonly #hashOptions: BlockHashOptions;
+  readonly #pool: BlockPool;
+  readonly #sequences: SequenceBooks[];
+  #tick = 0;
+  #numIdle: number;
+  readonly #counters = {numPrefixQueryTokensTotal: 0, numPrefixHitTokensTotal: 0, numEvictionsTotal: 0};
+
+  constructor(config: KvCacheConfig) {
+    const {numSequences, sequenceCapacity, blockSize = DEFAULT_BLOCK_SIZE, cacheSalt, hashSeed} = config;
+    requireInteger("numSequences", numSequences, 1);
+    requireInteger("sequenceCapacity", sequenceCapacity, 1);
+    requireInteger("blockSize", blockSize, 1);
+    if (hashSeed !== undefined) requireInteger("hashSeed", hashSeed, 0);
+    this.blockSize = blockSize;
+    this.sequenceCapacity = sequenceCapacity;
+    this.numBlocksPerSequence = Math.ceil(sequenceCapacity / blockSize);
+    this.#hashOptions = {seed: hashSeed, extraKey: cacheSalt};
+    this.#pool = new BlockPool(numSequences * this.numBlocksPerSequence);
+    this.#sequences = Array.from({length: numSequences}, (_, index) => ({
+      index, firstBlockId: index * this.numBlocksPerSequence, isRunning: false, tokens: [], blockIds: [], lastUsedTick: 0
+    }));
+    this.#numIdle = numSequences;
+  }
+
+  get numSequences(): number {
+    return this.#sequences.length;
+  }
+
+  get numIdleSequences(): number {
+    return this.#numIdle;
+  }
+
+  get numBlocksTotal(): number {
+    return this.#pool.numBlocks;
+  }
+
+  /** Blocks held by running sequences. */
+  get numUsedBlocks(): number {
+    return this.#pool.numUsedBlocks;
+  }
+
+  /** Blocks not held by a running sequence: empty, or cached by an idle one. */
+  get numFreeBlocks(): number {
+    return this.#pool.numFreeBlocks;
+  }
+
+  /** Blocks of idle sequences still holding valid tokens. */
+  get numCachedBlocks(): number {
+    return this.#pool.numCachedBlocks;
+  }
+
+  /** Fraction of all blocks held by running sequences, 0..1. */
+  usage(): number {
+    return this.#pool.numUsedBlocks / this.#pool.numBlocks;
+  }
+
+  get counters(): KvCacheCounters {
+    return {...this.#counters};
+  }
+
+  /** The chained hashes of the full blocks of `tokens`, as this ledger (seed, salt, block size) computes them. */
+  getBlockHashes(tokens: readonly number[]): BlockHash[] {
+    return computeBlockHashes(tokens, {...this.#hashOptions, blockSize: this.blockSize});
+  }
+
+  /**
+   * The idle sequence sharing the longest token prefix with `tokens`; ties and misses go to the least
+   * recently used one (then the lowest index). Null when no sequence is idle. A query only: it counts
+   * nothing and changes nothing.
+   */
+  findLongestPrefix(tokens: readonly number[]): PrefixMatch | null {
+    if (this.#numIdle === 0) return null;
+    let candidates = this.#sequences.filter(({isRunning}) => !isRunning);
+    // Walk the prompt's full blocks while some idle sequence holds the same chain; each step keeps only
+    // the sequences matching one more block, which are exactly those sharing the longest prefix so far.
+    let parentHash: BlockHash | null = null;
+    for (let blockIndex = 0; (blockIndex + 1) * this.blockSize <= tokens.length; blockIndex++) {
+      const start = blockIndex * this.blockSize;
+      const hash = hashBlock(parentHash, tokens.slice(start, start + this.blockSize), this.#hashOptions);
+      const holders: SequenceBooks[] = [];
+      for (const blockId of this.#pool.findCached(hash)) {
+        if (blockId % this.numBlocksPerSequence === blockIndex) holders.push(this.#sequences[Math.floor(blockId / this.numBlocksPerSequence)]!);
+      }
+      if (holders.length === 0) break;
+      candidates = holders;
+      parentHash = hash;
+    }
+    // Tokens decide, not hashes: a collision can only shorten the match, never fake one.
+    let best: SequenceBooks | undefined;
+    let bestLength = -1;
+    for (const candidate of candidates) {
+      const length = commonPrefixLength(candidate.tokens, tokens);
+      if (best === undefined || length > bestLength || (length === bestLength && isLessRecentlyUsed(candidate, best))) {
+        best = candidate;
+        bestLength = length;
+      }
+    }
+    return {sequenceIndex: best!.index, numCachedTokens: bestLength};
+  }
+
+  /**
+   * Where to place a request with these tokens and how many of them are already resident there: the
+   * longest cached prefix, but never the last token, which must be fed again to produce logits. Null
+   * when no sequence is idle. Commit the choice with `allocateSlots`.
+   */
+  getComputedBlocks(tokens: readonly number[]): ComputedBlocks | null {
+    if (tokens.length === 0) throw new RangeError("cannot look up an empty token list");
+    const match = this.findLongestPrefix(tokens);
+    if (match === null) return null;
+    const numComputedTokens = Math.min(match.numCachedTokens, tokens.length - 1);
+    const {blockIds} = this.#sequences[match.sequenceIndex]!;
+    return {sequenceIndex: match.sequenceIndex, numComputedTokens, blockIds: blockIds.slice(0, this.#numBlocksFor(numComputedTokens))};
+  }
+
+  /**
+   * Makes the sequence hold `tokens[0 .. numComputedTokens + numNewTokens)`, or returns null, changing
+   * nothing, when that exceeds its region. On an idle sequence this is a placement: it becomes running,
+   * keeps its first `numComputedTokens` tokens (which must be a common prefix with `tokens`) and drops
+   * the rest; the prefix query and hit are counted here. On a running sequence, a `numComputedTokens`
+   * below what it holds rolls it back first (a step that sampled nothing is fed again).
+   */
+  allocateSlots(request: AllocationRequest): KvAllocation | null {
+    const {sequenceIndex, tokens, numComputedTokens, numNewTokens} = request;
+    const sequence = this.#sequenceAt(sequenceIndex);
+    requireInteger("numComputedTokens", numComputedTokens, 0);
+    requireInteger("numNewTokens", numNewTokens, 0);
+    const numTokens = numComputedTokens + numNewTokens;
+    if (numTokens > tokens.length) throw new RangeError(`cannot hold ${numTokens} of ${tokens.length} tokens`);
+    if (numTokens > this.sequenceCapacity) return null;
+    if (sequence.isRunning) {
+      if (numComputedTokens > sequence.tokens.length) {
+        throw new RangeError(`sequence ${sequenceIndex} holds ${sequence.tokens.length} tokens, ${numComputedTokens} claimed computed`);
+      }
+      this.#truncate(sequence, numComputedTokens);
+    } else {
+      this.#place(sequence, tokens, numComputedTokens);
+    }
+    const numBlocksBefore = sequence.blockIds.length;
+    this.#append(sequence, tokens, numTokens);
+    return {sequenceIndex, numTokens, newBlockIds: sequence.blockIds.slice(numBlocksBefore)};
+  }
+
+  /**
+   * Ends a running sequence's ownership. Its first `numValidTokens` tokens (those known to be really in
+   * the KV; 0 after an engine fault) stay resident for prefix reuse, the rest are dropped. Its blocks
+   * drop to ref 0: cached, evictable, findable by hash.
+   */
+  free({sequenceIndex, numValidTokens}: {readonly sequenceIndex: number; readonly numValidTokens: number}): void {
+    const sequence = this.#sequenceAt(sequenceIndex);
+    if (!sequence.isRunning) throw new Error(`sequence ${sequenceIndex} is not running`);
+    requireInteger("numValidTokens", numValidTokens, 0);
+    if (numValidTokens > sequence.tokens.length) {
+      throw new RangeError(`sequence ${sequenceIndex} holds ${sequence.tokens.length} tokens, ${numValidTokens} claimed valid`);
+    }
+    this.#truncate(sequence, numValidTokens);
+    for (const blockId of sequence.blockIds) this.#pool.release(blockId);
+    sequence.isRunning = false;
+    sequence.lastUsedTick = ++this.#tick;
+    this.#numIdle++;
+  }
+
+  /** Discards everything an idle sequence holds; returns how many blocks that emptied. */
+  evict(sequenceIndex: number): number {
+    const sequence = this.#sequenceAt(sequenceIndex);
+    if (sequence.isRunning) throw new Error(`sequence ${sequenceIndex} is running and cannot be evicted`);
+    const numBlocks = sequence.blockIds.length;
+    if (numBlocks > 0) this.#counters.numEvictionsTotal++;
+    for (const blockId of sequence.blockIds) this.#pool.evict(blockId);
+    sequence.tokens.length = 0;
+    sequence.blockIds.length = 0;
+    return numBlocks;
+  }
+
+  /** A snapshot of every sequence, by index. */
+  getSequences(): KvSequenceView[] {
+    return this.#sequences.map(({index, isRunning, tokens, blockIds}) => ({index, isRunning, numTokens: tokens.length, numBlocks: blockIds.length}));
+  }
+
+  /** The block ids a sequence holds, in token order. */
+  getBlockTable(sequenceIndex: number): readonly number[] {
+    return [...this.#sequenceAt(sequenceIndex).blockIds];
+  }
+
+  /** Throws an Error naming the first violated invariant of the ledger. */
+  checkInvariants(): void {
+    checkKvCacheInvariants({
+      blockSize: this.blockSize, sequenceCapacity: this.sequenceCapacity, numBlocksPerSequence: this.numBlocksPerSequence,
+      hashOptions: this.#hashOptions, pool: this.#pool, sequences: this.#sequences, numIdle: this.#numIdle,
+      tick: this.#tick, counters: this.counters
+    });
+  }
+
+  /** Idle -> running, keeping `numComputedTokens` leading tokens that it shares with `tokens`. */
+  #place(sequence: SequenceBooks, tokens: readonly number[], numComputedTokens: number): void {
+    const numCommon = commonPrefixLength(sequence.tokens, tokens);
+    if (numComputedTokens > numCommon) {
+      throw new RangeError(`sequence ${sequence.index} shares ${numCommon} tokens with the request, ${numComputedTokens} claimed computed`);
+    }
+    this.#counters.numPrefixQueryTokensTotal += tokens.length;
+    this.#counters.numPrefixHitTokensTotal += numComputedTokens;
+    // Dropping tokens the request would feed again anyway (the last one) overwrites nothing.
+    if (numCommon < sequence.tokens.length) this.#counters.numEvictionsTotal++;
+    for (const blockId of sequence.blockIds) this.#pool.acquire(blockId);
+    sequence.isRunning = true;
+    sequence.lastUsedTick = ++this.#tick;
+    this.#numIdle--;
+    this.#truncate(sequence, numComputedTokens);
+  }
+
+  /** Cuts a running sequence back to `numTokens` tokens, emptying the blocks past them. */
+  #truncate(sequence: SequenceBooks, numTokens: number): void {
+    const numBlocks = this.#numBlocksFor(numTokens);
+    while (sequence.blockIds.length > numBlocks) {
+      const blockId = sequence.blockIds.pop()!;
+      this.#pool.setHash(blockId, null);
+      this.#pool.release(blockId);
+      this.#pool.evict(blockId);
+    }
+    // A full block cut back to partial no longer has the content its hash names.
+    if (numTokens % this.blockSize !== 0 && numTokens < sequence.tokens.length) this.#pool.setHash(sequence.blockIds.at(-1)!, null);
+    sequence.tokens.length = Math.min(sequence.tokens.length, numTokens);
+  }
+
+  /** Appends `tokens[held .. numTokens)` to a running sequence, taking blocks and hashing full ones. */
+  #append(sequence: SequenceBooks, tokens: readonly number[], numTokens: number): void {
+    const {blockSize} = this;
+    for (let position = sequence.tokens.length; position < numTokens; position++) {
+      if (position % blockSize === 0) {
+        const blockId = sequence.firstBlockId + sequence.blockIds.length;
+        this.#pool.acquire(blockId);
+        sequence.blockIds.push(blockId);
+      }
+      sequence.tokens.push(tokens[position]!);
+      if ((position + 1) % blockSize !== 0) continue;
+      const blockIndex = (position + 1) / blockSize - 1;
+      const parentHash = blockIndex === 0 ? null : this.#pool.getHash(sequence.blockIds[blockIndex - 1]!);
+      const blockTokens = sequence.tokens.slice(blockIndex * blockSize, position + 1);
+      this.#pool.setHash(sequence.blockIds[blockIndex]!, hashBlock(parentHash, blockTokens, this.#hashOptions));
+    }
+  }
+
+  #numBlocksFor(numTokens: number): number {
+    return Math.ceil(numTokens / this.blockSize);
+  }
+
+  #sequenceAt(sequenceIndex: number): SequenceBooks {
+    const sequence = this.#sequences[sequenceIndex];
+    if (sequence === undefined || !Number.isInteger(sequenceIndex)) throw new RangeError(`no sequence ${sequenceIndex}`);
+    return sequence;
+  }
+}
+
+function isLessRecentlyUsed(a: SequenceBooks, b: SequenceBooks): boolean {
+  return a.lastUsedTick < b.lastUsedTick || (a.lastUsedTick === b.lastUsedTick && a.index < b.index);
+}
+
+function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
+  const limit = Math.min(a.length, b.length);
+  let length = 0;
+  while (length < limit && a[length] === b[length]) length++;
+  return length;
+}
+
+function requireInteger(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
+}

@@ -20,6 +20,11 @@ export function percentile(sorted: readonly number[], p: number): number {
   return lowValue + (h - low) * (highValue - lowValue);
 }
 
+/** The median of unsorted `values` (by the same definition); NaN when empty. */
+export function median(values: readonly number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 0.5);
+}
+
 /** Count, mean, median, p90, p99, min and max of `values`; null when there are none. */
 export function summarize(values: readonly number[]): LatencySummary | null {
   if (values.length === 0) return null;

@@ -27,6 +27,8 @@ export interface EngineOptions {
   readonly maxQueueLength?: number;
   readonly policy?: SchedulingPolicy;
   readonly isPreemptionEnabled?: boolean;
+  /** Requests still unfinished this long after arrival end with "timeout"; undefined = no limit. */
+  readonly requestTimeoutMs?: number;
   readonly clock?: () => number;
 }
 
@@ -119,7 +121,7 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
       maxTokens,
       priority: request.priority,
       arrivalMs: request.arrivalMs ?? now,
-      deadlineMs: request.deadlineMs
+      deadlineMs: request.deadlineMs ?? (this.options.requestTimeoutMs === undefined ? undefined : (request.arrivalMs ?? now) + this.options.requestTimeoutMs)
     });
     if (!added.isAccepted) {
       if (added.reason === "queue_full") throw new EngineError("queue_full", "too many requests are waiting; retry later");

@@ -16,6 +16,7 @@ export interface LlamaServedModelOptions extends LlamaRuntimeOptions {
   readonly maxQueueLength: number;
   readonly policy?: SchedulingPolicy;
   readonly isPreemptionEnabled?: boolean;
+  readonly requestTimeoutMs?: number;
 }
 
 export interface LlamaServedModel extends ServedModel {
@@ -35,7 +36,8 @@ export async function createLlamaServedModel(options: LlamaServedModelOptions): 
     maxNumBatchedTokens: options.maxNumBatchedTokens,
     maxQueueLength: options.maxQueueLength,
     policy: options.policy,
-    isPreemptionEnabled: options.isPreemptionEnabled
+    isPreemptionEnabled: options.isPreemptionEnabled,
+    requestTimeoutMs: options.requestTimeoutMs
   });
   return {
     name: options.name,

@@ -1,10 +1,12 @@
 /**
  * Builds the fastify instance: request hooks (arrival time, request id, how each request ended),
- * routes, one error handler, one not-found handler, and the metrics endpoint unless metrics are off.
+ * routes (the HTTP API, its websocket, live stats and the playground page), one error handler, one
+ * not-found handler, and the metrics endpoint unless metrics are off.
  * It does not listen and does not load models (main.ts does both), so tests build it around any
  * registry and call `inject()` or listen on port 0.
  */
 import {randomUUID} from "node:crypto";
+import websocket from "@fastify/websocket";
 import Fastify, {type FastifyInstance, type FastifyServerOptions, LogController} from "fastify";
 import {ApiError, handleError} from "./errors.ts";
 import {CompletionTracker} from "./metrics/CompletionTrace.ts";
@@ -12,10 +14,14 @@ import {registerRequestHooks} from "./metrics/requestHooks.ts";
 import {ServerMetrics} from "./metrics/ServerMetrics.ts";
 import type {ModelRegistry} from "./ModelRegistry.ts";
 import {registerChatCompletions} from "./routes/chatCompletions.ts";
+import {onWebsocketError, registerChatCompletionsWs} from "./routes/chatCompletionsWs.ts";
 import {registerCompletions} from "./routes/completions.ts";
 import {registerHealth} from "./routes/health.ts";
 import {registerMetrics} from "./routes/metrics.ts";
 import {registerModels} from "./routes/models.ts";
+import {registerPlayground} from "./routes/playground.ts";
+import {registerStats} from "./routes/stats.ts";
+import {VariantTally} from "./stats/VariantTally.ts";
 
 export interface AppOptions {
   readonly registry: ModelRegistry;
@@ -33,6 +39,8 @@ export interface AppOptions {
   readonly notReadyReason?: () => string | null;
 }
 
+const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
 /** Client-supplied ids are kept when they are short and printable, so logs correlate across hops. */
 function requestIdOf(header: string | string[] | undefined): string {
   return typeof header === "string" && /^[\w.:-]{1,128}$/.test(header) ? header : randomUUID();
@@ -40,9 +48,10 @@ function requestIdOf(header: string | string[] | undefined): string {
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const {registry} = options;
+  const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: options.bodyLimitBytes ?? 4 * 1024 * 1024,
+    bodyLimit: bodyLimitBytes,
     genReqId: (request) => requestIdOf(request.headers["x-request-id"]),
     // Per-request access lines would sit on the streaming hot path; finished requests are logged once instead.
     logController: new LogController({disableRequestLogging: true}),
@@ -68,5 +77,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerModels(app, registry);
   registerChatCompletions(app, registry, tracker);
   registerCompletions(app, registry, tracker);
+  const tally = new VariantTally();
+  app.addHook("onClose", async () => tally.close());
+  registerStats(app, registry, tally);
+  registerPlayground(app);
+  // A websocket message is a request body: same limit (a larger one closes the socket with 1009).
+  void app.register(websocket, {options: {maxPayload: bodyLimitBytes}, errorHandler: onWebsocketError});
+  // Websocket routes must be declared after the plugin has loaded, hence their own scope.
+  void app.register(async (scope) => registerChatCompletionsWs(scope, {registry, tracker, metrics}));
   return app;
 }

@@ -19,6 +19,9 @@ export interface ServerConfig {
   readonly maxBatchedTokens: number | undefined;
   readonly maxQueue: number;
   readonly policy: SchedulingPolicy;
+  readonly isPreemptionEnabled: boolean;
+  /** Undefined: no limit. */
+  readonly requestTimeoutMs: number | undefined;
   readonly logLevel: string;
   /** Export Prometheus metrics at /metrics; off with --no-metrics (to measure their overhead). */
   readonly isMetricsEnabled: boolean;
@@ -53,6 +56,8 @@ export function buildCli(): Command {
     .addOption(option("--max-batched-tokens <n>", "token budget of one step (default: the batch size)", "INFLIGHT_MAX_BATCHED_TOKENS").argParser(integer(1)))
     .addOption(option("--max-queue <n>", "waiting requests beyond this get 429", "INFLIGHT_MAX_QUEUE").default(256).argParser(integer(0)))
     .addOption(option("--policy <policy>", "queue order: fcfs, or priority (the request's `priority`, lower first)", "INFLIGHT_POLICY").choices(["fcfs", "priority"]).default("fcfs"))
+    .addOption(option("--preempt", "with --policy priority: pause the worst running request for a better waiting one (it resumes later)", "INFLIGHT_PREEMPT"))
+    .addOption(option("--request-timeout <seconds>", "end requests unfinished this long after arrival (waiting: 504; running: what they have); 0 = none", "INFLIGHT_REQUEST_TIMEOUT").default(0).argParser(integer(0)))
     .addOption(option("--log-level <level>", "fatal, error, warn, info, debug", "INFLIGHT_LOG_LEVEL").default("info"))
     .addOption(option("--log-prompts", "write prompts and outputs into the per-request log lines (user data: off by default)", "INFLIGHT_LOG_PROMPTS"))
     .addOption(option("--no-metrics", "serve no /metrics and count nothing (to measure the metrics' overhead)", "INFLIGHT_NO_METRICS"));
@@ -76,6 +81,8 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
     maxBatchedTokens: o.maxBatchedTokens,
     maxQueue: o.maxQueue,
     policy: o.policy,
+    isPreemptionEnabled: o.preempt === true,
+    requestTimeoutMs: o.requestTimeout > 0 ? o.requestTimeout * 1000 : undefined,
     logLevel: o.logLevel,
     isMetricsEnabled: o.metrics !== false,
     isPromptLogged: o.logPrompts === true

@@ -72,6 +72,8 @@ async function main(): Promise<void> {
       maxNumBatchedTokens: config.maxBatchedTokens,
       maxQueueLength: config.maxQueue,
       policy: config.policy,
+      isPreemptionEnabled: config.isPreemptionEnabled,
+      requestTimeoutMs: config.requestTimeoutMs,
       log
     });
     registry.add(model);

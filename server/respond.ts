@@ -1,15 +1,14 @@
 /**
  * Delivers one generation to an HTTP client, as an SSE stream or as one JSON object. Whatever the
  * mode, a client that goes away aborts the generation at once, so its sequence is freed at the next
- * step. Owns the wire protocol (SSE framing, `[DONE]`, usage chunk, back-pressure, which chunk is last
- * and so carries `timings`); the object shapes are `openai/formats.ts`'s.
+ * step. Owns the HTTP wire protocol (SSE framing, `[DONE]`, back-pressure, the JSON body); which chunks
+ * a stream carries is `streamChunks.ts`'s (shared with the websocket), their shapes `openai/formats.ts`'s.
  */
 import type {OutgoingHttpHeaders} from "node:http";
 import type {FastifyReply} from "fastify";
 import type {GenerationStream} from "../engine/GenerationStream.ts";
-import type {GenerationSummary} from "../engine/types.ts";
-import {ApiError} from "./errors.ts";
 import {type CompletionFormat, openAiFinishReason, timingsOf, usageOf} from "./openai/formats.ts";
+import {engineFailure, streamChunks} from "./streamChunks.ts";
 
 export interface DeliveryOptions {
   readonly isStreaming: boolean;
@@ -18,10 +17,6 @@ export interface DeliveryOptions {
   readonly requestId: string;
   /** Gets the output text as it is delivered; only set when someone keeps it (`--log-prompts`). */
   readonly onText?: (text: string) => void;
-}
-
-function engineFailure(summary: GenerationSummary): ApiError {
-  return new ApiError(500, `generation failed: ${summary.errorMessage ?? "engine error"}`, "server_error", null, "engine_error");
 }
 
 /** Aborts the generation when the connection closes before the response finished. */
@@ -63,26 +58,13 @@ async function streamEvents(reply: FastifyReply, stream: GenerationStream, optio
     // Respect back-pressure: a slow reader pauses this request rather than growing our buffers.
     if (!raw.write(`data: ${data}\n\n`)) await new Promise((resolve) => { raw.once("drain", resolve); raw.once("close", resolve); });
   };
-  const first = options.format.firstChunk();
-  if (first) await send(first);
-  for await (const event of stream) {
+  for await (const chunk of streamChunks(stream, options)) {
     if (raw.destroyed) break;
-    if (event.type === "delta") {
-      if (event.delta.text.length > 0) {
-        options.onText?.(event.delta.text);
-        await send(options.format.deltaChunk(event.delta.text));
-      }
-      continue;
-    }
-    const {summary} = event;
-    const finishReason = openAiFinishReason(summary.finishReason);
-    if (summary.finishReason === "error") await send(engineFailure(summary).toBody());
-    else if (finishReason !== null) {
-      const timings = timingsOf(summary);
-      await send(options.format.finishChunk(finishReason, options.includeUsage ? null : timings));
-      if (options.includeUsage) await send(options.format.usageChunk(usageOf(summary), timings));
-    }
+    await send(chunk);
   }
+  if (raw.destroyed) return;
+  const summary = await stream.whenDone();
+  if (summary.finishReason === "error") await send(engineFailure(summary).toBody());
   await send("[DONE]");
   raw.end();
 }

@@ -14,6 +14,7 @@ import {join} from "node:path";
 import {Command} from "commander";
 import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
 import {runLoad} from "../runLoad.ts";
+import {median} from "../stats.ts";
 import {startServerProcess} from "./serverProcess.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -28,12 +29,6 @@ const options = new Command("serverOverhead")
   .option("--json <file>", "write every figure here")
   .parse()
   .opts();
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 function directRun(modelPath: string, concurrency: number, mode: "free" | "lockstep"): number {
   const output = execFileSync(process.execPath, [

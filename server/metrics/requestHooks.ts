@@ -8,7 +8,8 @@
  * A request ends in one of two ways. Fastify's onResponse hook sees every finished response, streamed
  * ones included: a hijacked SSE reply still fires it when `raw.end()` completes. A client that closes
  * the connection first never gets there; the raw socket's "close" catches it, and it counts as 499
- * (nginx's "client closed request"), whatever status was already sent.
+ * (nginx's "client closed request"), whatever status was already sent. A websocket upgrade counts
+ * once, as 101, when its socket closes.
  */
 import type {FastifyInstance, FastifyRequest} from "fastify";
 import type {CompletionTrace} from "./CompletionTrace.ts";
@@ -24,6 +25,7 @@ declare module "fastify" {
 }
 
 export const CLIENT_CLOSED_REQUEST = 499;
+const SWITCHING_PROTOCOLS = 101;
 
 export function registerRequestHooks(app: FastifyInstance, metrics: ServerMetrics | null): void {
   app.decorateRequest("arrivalMs", 0);
@@ -46,7 +48,10 @@ export function registerRequestHooks(app: FastifyInstance, metrics: ServerMetric
     request.arrivalMs = performance.now();
     reply.header("x-request-id", request.id);
     reply.raw.once("close", () => {
-      if (!reply.raw.writableFinished) end(request, CLIENT_CLOSED_REQUEST);
+      // An upgraded websocket is an answered request (101) that lives until its socket closes; the
+      // requests made over it are counted one by one (`ws/WsRequestOutcome.ts`).
+      if (request.ws) end(request, SWITCHING_PROTOCOLS);
+      else if (!reply.raw.writableFinished) end(request, CLIENT_CLOSED_REQUEST);
     });
   });
   app.addHook("onResponse", async (request, reply) => end(request, reply.statusCode));

@@ -71,9 +71,12 @@ describe("open loop", () => {
     });
     const results = report.rounds[0]?.requests ?? [];
     expect(report.config.numRequests).toBe(10_000);
-    expect(results.length).toBeGreaterThan(10);
-    expect(results.length).toBeLessThan(60);
-    expect(results.every((result) => result.startMs < 302)).toBe(true);
+    // Exactly the arrivals planned before the duration are sent (the send itself may lag the plan
+    // on a loaded machine, so planned times, not measured ones, are what the limit is about).
+    const planned = poissonArrivalTimes({ratePerSecond: 100, maxCount: 10_000, seed: roundSeeds(0, 0, 0).arrivals, durationMs: 300});
+    expect(planned.every((arrivalMs) => arrivalMs < 300)).toBe(true);
+    expect(planned.length).toBeGreaterThan(10);
+    expect(results).toHaveLength(planned.length);
   });
 });
 

@@ -3,14 +3,16 @@
  * with the right finish reason, aborts free sequences, and faults stay confined to one request.
  */
 import {describe, expect, it} from "vitest";
-import {Engine} from "../../engine/Engine.ts";
+import {Engine, type EngineOptions} from "../../engine/Engine.ts";
 import {EngineError} from "../../engine/errors.ts";
 import type {GenerationRequest, StepRecord} from "../../engine/types.ts";
 import {FAKE_EOG_TOKEN, FakeExecutor, type FakeExecutorOptions, fakeDetokenize} from "../utils/FakeExecutor.ts";
 
-function createEngine(options: FakeExecutorOptions & {maxQueueLength?: number} = {}) {
+type EngineTestOptions = FakeExecutorOptions & Pick<EngineOptions, "maxQueueLength" | "requestTimeoutMs" | "policy" | "isPreemptionEnabled">;
+
+function createEngine(options: EngineTestOptions = {}) {
   const executor = new FakeExecutor(options);
-  const engine = new Engine({executor, detokenize: fakeDetokenize, isEndOfGeneration: (t) => t === FAKE_EOG_TOKEN, maxQueueLength: options.maxQueueLength});
+  const engine = new Engine({executor, detokenize: fakeDetokenize, isEndOfGeneration: (t) => t === FAKE_EOG_TOKEN, ...options});
   const steps: StepRecord[] = [];
   engine.on("step", (record) => steps.push(record));
   return {engine, executor, steps};
@@ -123,5 +125,42 @@ describe("Engine", () => {
     expect(bad.summary.errorMessage).toContain("injected");
     expect(good.summary).toMatchObject({finishReason: "length", numOutputTokens: 8});
     expect(engine.stats.numFreeSequences).toBe(2);
+  });
+
+  it("ends requests past --request-timeout: a waiting one with nothing, a running one with what it has", async () => {
+    const {engine} = createEngine({numSequences: 1, stepDelayMs: 5, requestTimeoutMs: 100});
+    const [running, waiting] = await Promise.all([
+      engine.submit(request({id: "running", maxTokens: 400})).collect(),
+      engine.submit(request({id: "waiting", maxTokens: 4})).collect()
+    ]);
+    expect(running.summary.finishReason).toBe("timeout");
+    expect(running.summary.numOutputTokens).toBeGreaterThan(0);
+    expect(running.summary.numOutputTokens).toBeLessThan(400);
+    expect(waiting.summary).toMatchObject({finishReason: "timeout", numOutputTokens: 0});
+    expect(engine.stats).toMatchObject({numRunning: 0, numWaiting: 0, numFreeSequences: 1});
+  });
+
+  it("removes a request aborted while it waits for a sequence", async () => {
+    const {engine, steps} = createEngine({numSequences: 1, stepDelayMs: 2});
+    const busy = engine.submit(request({id: "busy", maxTokens: 20})).collect();
+    const queued = engine.submit(request({id: "queued", maxTokens: 20}));
+    queued.abort();
+    const summary = await queued.whenDone();
+    expect(summary).toMatchObject({finishReason: "abort", numOutputTokens: 0});
+    await busy;
+    expect(steps.some((step) => step.entries.some((entry) => entry.requestId === "queued"))).toBe(false);
+  });
+
+  it("pauses the worst running request for a better one under --preempt, and resumes it with identical output", async () => {
+    const reference = await createEngine({numSequences: 1}).engine.submit(request({id: "low", maxTokens: 30, priority: 5})).collect();
+    const {engine, steps} = createEngine({numSequences: 1, stepDelayMs: 1, policy: "priority", isPreemptionEnabled: true});
+    const low = engine.submit(request({id: "low", maxTokens: 30, priority: 5})).collect();
+    while (steps.length < 5) await new Promise((resolve) => setImmediate(resolve));
+    const high = await engine.submit(request({id: "high", maxTokens: 3, priority: 0})).collect();
+    const lowResult = await low;
+    expect(high.summary.finishReason).toBe("length");
+    expect(engine.stats.numPreemptionsTotal).toBe(1);
+    expect(lowResult.tokenIds).toEqual(reference.tokenIds);
+    expect(lowResult.text).toBe(reference.text);
   });
 });

@@ -78,16 +78,21 @@ describe("server/main.ts", () => {
   it("serves the default synthetic model on the port from the environment, then exits 0 on SIGTERM", async () => {
     const port = await freePort();
     const server = startServer(["--threads", "1", "--model-name", "demo"], {INFLIGHT_PORT: String(port)});
-    let ready = false;
-    for (let attempt = 0; attempt < 600 && !ready; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status === 200, () => false);
+    try {
+      let ready = false;
+      for (let attempt = 0; attempt < 600 && !ready; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status === 200, () => false);
+      }
+      expect(ready).toBe(true);
+      const models = (await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as {data: {id: string}[]};
+      expect(models.data.map((model) => model.id)).toEqual(["demo"]);
+      expect(server.output()).toMatch(/synthetic model .*tiny/);
+      server.child.kill("SIGTERM");
+      expect((await server.exited).code).toBe(0);
+    } finally {
+      // A failed assertion must not leave a server running after the suite.
+      if (server.child.exitCode === null) server.child.kill("SIGKILL");
     }
-    expect(ready).toBe(true);
-    const models = (await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as {data: {id: string}[]};
-    expect(models.data.map((model) => model.id)).toEqual(["demo"]);
-    expect(server.output()).toMatch(/synthetic model .*tiny/);
-    server.child.kill("SIGTERM");
-    expect((await server.exited).code).toBe(0);
   });
 });

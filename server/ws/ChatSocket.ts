@@ -1,0 +1,141 @@
+/**
+ * One client's websocket on `/v1/chat/completions/ws`: many chat completions multiplexed by
+ * `request_id` (the protocol is `protocol.ts`'s). Each request takes the same path as
+ * `POST /v1/chat/completions` with `stream: true` (plan, start, the same chunks) and is reported the
+ * same way (trace, metrics). A cancel, or the socket closing, aborts generations at once, so their
+ * sequences are freed at the next step; a malformed message gets an error message and the socket
+ * stays usable. Owns the socket's requests and their lifecycle; not framing rules nor object shapes.
+ */
+import type {FastifyBaseLogger} from "fastify";
+import type {RawData, WebSocket} from "ws";
+import type {GenerationStream} from "../../engine/GenerationStream.ts";
+import {ApiError, toApiError} from "../errors.ts";
+import {CLIENT_CLOSED_REQUEST} from "../metrics/requestHooks.ts";
+import type {ModelRegistry} from "../ModelRegistry.ts";
+import {openAiFinishReason, usageOf} from "../openai/formats.ts";
+import {planChatCompletion} from "../routes/chatCompletions.ts";
+import {type StartedGeneration, startGeneration} from "../routes/startGeneration.ts";
+import {engineFailure, streamChunks} from "../streamChunks.ts";
+import {chunkPrefix, doneMessage, errorMessage, parseClientMessage, ProtocolError, taggedChunk} from "./protocol.ts";
+import {SocketWriter} from "./SocketWriter.ts";
+import {type OutcomeDeps, WsRequestOutcome} from "./WsRequestOutcome.ts";
+
+export interface ChatSocketDeps extends OutcomeDeps {
+  readonly registry: ModelRegistry;
+  /** The logger of the socket's upgrade request. */
+  readonly log: FastifyBaseLogger;
+}
+
+interface InFlight {
+  readonly stream: GenerationStream;
+  isCancelled: boolean;
+}
+
+function textOf(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString("utf8");
+  return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString("utf8");
+}
+
+export class ChatSocket {
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly writer: SocketWriter;
+  private isClosed = false;
+
+  constructor(socket: WebSocket, private readonly deps: ChatSocketDeps) {
+    this.writer = new SocketWriter(socket);
+    // Arrival is when the message is read, before parsing and tokenization, as for HTTP requests.
+    socket.on("message", (data) => this.onMessage(textOf(data), performance.now()));
+    socket.once("close", () => this.onClose());
+  }
+
+  private onMessage(text: string, arrivalMs: number): void {
+    let message;
+    try {
+      message = parseClientMessage(text);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      void this.writer.send(errorMessage(error.requestId, error.apiError));
+      return;
+    }
+    if (message.type === "cancel") {
+      this.cancel(message.requestId);
+      return;
+    }
+    const {requestId} = message;
+    if (this.inFlight.has(requestId)) {
+      const duplicate = new ApiError(400, `request_id '${requestId}' is already in flight on this socket`, "invalid_request_error",
+        "request_id", "duplicate_request_id");
+      void this.writer.send(errorMessage(requestId, duplicate));
+      return;
+    }
+    const outcome = new WsRequestOutcome(this.deps, this.deps.log, requestId);
+    let started: StartedGeneration;
+    try {
+      const plan = planChatCompletion(this.deps.registry, message.body);
+      started = startGeneration(plan, {arrivalMs, startTrace: (info) => outcome.startTrace(info)});
+    } catch (error) {
+      const apiError = toApiError(error);
+      if (apiError.statusCode >= 500) this.deps.log.error({err: error}, "request failed");
+      void this.writer.send(errorMessage(requestId, apiError));
+      outcome.end(apiError.statusCode);
+      return;
+    }
+    // Registered before the first await, so a cancel that follows at once finds it.
+    const entry: InFlight = {stream: started.stream, isCancelled: false};
+    this.inFlight.set(requestId, entry);
+    this.deliver(requestId, entry, started, outcome).catch((error: unknown) => {
+      // Nothing in delivery should throw; if it does, the request ends as a 500 rather than hanging.
+      this.deps.log.error({err: error}, "websocket delivery failed");
+      this.inFlight.delete(requestId);
+      entry.stream.abort();
+      void this.writer.send(errorMessage(requestId, toApiError(error)));
+      outcome.end(500);
+    });
+  }
+
+  private async deliver(requestId: string, entry: InFlight, started: StartedGeneration, outcome: WsRequestOutcome): Promise<void> {
+    const prefix = chunkPrefix(requestId);
+    // Leaving the loop early aborts the generation (the stream's iterator does); the summary follows a step later.
+    for await (const chunk of streamChunks(started.stream, {
+      format: started.format,
+      includeUsage: started.includeUsage,
+      onText: started.trace.onText
+    })) {
+      if (entry.isCancelled || this.isClosed) break;
+      await this.writer.send(taggedChunk(prefix, chunk));
+    }
+    const summary = await started.stream.whenDone();
+    // Freed before the terminal message, so the client may reuse the id as soon as it reads it.
+    this.inFlight.delete(requestId);
+    if (this.isClosed) {
+      outcome.end(CLIENT_CLOSED_REQUEST);
+      return;
+    }
+    let failure: ApiError | null = null;
+    if (summary.finishReason === "error") failure = engineFailure(summary);
+    else if (openAiFinishReason(summary.finishReason) === null && !entry.isCancelled) {
+      // Aborted by the server itself (shutting down), not by this client.
+      failure = new ApiError(503, "the generation was stopped by the server", "server_error", null, "aborted");
+    }
+    if (failure) {
+      await this.writer.send(errorMessage(requestId, failure));
+      outcome.end(failure.statusCode);
+      return;
+    }
+    await this.writer.send(doneMessage(requestId, started.includeUsage ? usageOf(summary) : null, entry.isCancelled));
+    outcome.end(entry.isCancelled ? CLIENT_CLOSED_REQUEST : 200);
+  }
+
+  /** Stops a request's generation; an id not in flight (already done, never sent) is ignored. */
+  private cancel(requestId: string): void {
+    const entry = this.inFlight.get(requestId);
+    if (!entry || entry.isCancelled) return;
+    entry.isCancelled = true;
+    entry.stream.abort();
+  }
+
+  private onClose(): void {
+    this.isClosed = true;
+    for (const entry of this.inFlight.values()) entry.stream.abort();
+  }
+}

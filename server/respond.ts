@@ -8,7 +8,7 @@ import type {OutgoingHttpHeaders} from "node:http";
 import type {FastifyReply} from "fastify";
 import type {GenerationStream} from "../engine/GenerationStream.ts";
 import {type CompletionFormat, openAiFinishReason, timingsOf, usageOf} from "./openai/formats.ts";
-import {engineFailure, streamChunks} from "./streamChunks.ts";
+import {generationFailure, streamChunks} from "./streamChunks.ts";
 
 export interface DeliveryOptions {
   readonly isStreaming: boolean;
@@ -32,7 +32,8 @@ export async function deliver(reply: FastifyReply, stream: GenerationStream, opt
     const {text, summary} = await stream.collect();
     options.onText?.(text);
     const finishReason = openAiFinishReason(summary.finishReason);
-    if (summary.finishReason === "error") throw engineFailure(summary);
+    const failure = generationFailure(summary);
+    if (failure) throw failure;
     if (finishReason === null) return; // the client left; nobody to answer
     await reply.send(options.format.fullResponse(text, finishReason, usageOf(summary), timingsOf(summary)));
     return;
@@ -64,7 +65,8 @@ async function streamEvents(reply: FastifyReply, stream: GenerationStream, optio
   }
   if (raw.destroyed) return;
   const summary = await stream.whenDone();
-  if (summary.finishReason === "error") await send(engineFailure(summary).toBody());
+  const failure = generationFailure(summary);
+  if (failure) await send(failure.toBody());
   await send("[DONE]");
   raw.end();
 }

@@ -17,9 +17,17 @@ export interface ChunkOptions {
   readonly onText?: ((text: string) => void) | undefined;
 }
 
-/** The error a client gets when the engine failed its request mid-generation. */
-export function engineFailure(summary: GenerationSummary): ApiError {
-  return new ApiError(500, `generation failed: ${summary.errorMessage ?? "engine error"}`, "server_error", null, "engine_error");
+/**
+ * The error a client gets instead of a completion, or null when the generation has one to send: the
+ * engine failed the request (500), or `--request-timeout` passed before it produced anything (504;
+ * a running request that times out ends normally with what it has, finish_reason "length").
+ */
+export function generationFailure(summary: GenerationSummary): ApiError | null {
+  if (summary.finishReason === "error")
+    return new ApiError(500, `generation failed: ${summary.errorMessage ?? "engine error"}`, "server_error", null, "engine_error");
+  if (summary.finishReason === "timeout" && summary.numOutputTokens === 0)
+    return new ApiError(504, "the request timed out before a sequence was free (--request-timeout)", "server_error", null, "timeout");
+  return null;
 }
 
 /**
@@ -41,7 +49,7 @@ export async function* streamChunks(stream: GenerationStream, options: ChunkOpti
     }
     const {summary} = event;
     const finishReason = openAiFinishReason(summary.finishReason);
-    if (summary.finishReason === "error" || finishReason === null) return;
+    if (generationFailure(summary) !== null || finishReason === null) return;
     const timings = timingsOf(summary);
     yield format.finishChunk(finishReason, includeUsage ? null : timings);
     if (includeUsage) yield format.usageChunk(usageOf(summary), timings);

@@ -15,7 +15,7 @@ import type {ModelRegistry} from "../ModelRegistry.ts";
 import {openAiFinishReason, usageOf} from "../openai/formats.ts";
 import {planChatCompletion} from "../routes/chatCompletions.ts";
 import {type StartedGeneration, startGeneration} from "../routes/startGeneration.ts";
-import {engineFailure, streamChunks} from "../streamChunks.ts";
+import {generationFailure, streamChunks} from "../streamChunks.ts";
 import {chunkPrefix, doneMessage, errorMessage, parseClientMessage, ProtocolError, taggedChunk} from "./protocol.ts";
 import {SocketWriter} from "./SocketWriter.ts";
 import {type OutcomeDeps, WsRequestOutcome} from "./WsRequestOutcome.ts";
@@ -111,9 +111,8 @@ export class ChatSocket {
       outcome.end(CLIENT_CLOSED_REQUEST);
       return;
     }
-    let failure: ApiError | null = null;
-    if (summary.finishReason === "error") failure = engineFailure(summary);
-    else if (openAiFinishReason(summary.finishReason) === null && !entry.isCancelled) {
+    let failure = generationFailure(summary);
+    if (failure === null && openAiFinishReason(summary.finishReason) === null && !entry.isCancelled) {
       // Aborted by the server itself (shutting down), not by this client.
       failure = new ApiError(503, "the generation was stopped by the server", "server_error", null, "aborted");
     }

@@ -16,6 +16,7 @@ export interface FakeApp extends AsyncDisposable {
 
 export async function startFakeApp(options: FakeExecutorOptions & {
   readonly maxQueueLength?: number;
+  readonly requestTimeoutMs?: number;
   readonly app?: Omit<AppOptions, "registry">;
 } = {}): Promise<FakeApp> {
   const model = createFakeServedModel("fake", options);

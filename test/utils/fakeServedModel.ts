@@ -10,13 +10,14 @@ export interface FakeServedModel extends ServedModel {
   readonly executor: FakeExecutor;
 }
 
-export function createFakeServedModel(name = "fake", options: FakeExecutorOptions & {maxQueueLength?: number} = {}): FakeServedModel {
+export function createFakeServedModel(name = "fake", options: FakeExecutorOptions & {maxQueueLength?: number; requestTimeoutMs?: number} = {}): FakeServedModel {
   const executor = new FakeExecutor(options);
   const engine = new Engine({
     executor,
     detokenize: fakeDetokenize,
     isEndOfGeneration: (token) => token === FAKE_EOG_TOKEN,
-    maxQueueLength: options.maxQueueLength
+    maxQueueLength: options.maxQueueLength,
+    requestTimeoutMs: options.requestTimeoutMs
   });
   return {
     name,

@@ -86,7 +86,8 @@ async function main(): Promise<void> {
     registry.markReady();
     const {backend} = model.runtime;
     log(`serving "${model.name}" on http://${config.host}:${config.port}/v1 ` +
-      `(${backend.gpu}, ${backend.buildType} build, ${backend.threads} threads, ${config.parallel} sequences x ${config.ctxSize} tokens, template ${model.chatTemplateName})`);
+      `(${backend.gpu}, ${backend.buildType} build, ${backend.threads} threads, ${config.parallel} sequences x ${config.ctxSize} tokens, ` +
+      `libuv pool ${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}, template ${model.chatTemplateName})`);
   } catch (error) {
     fail(error instanceof EngineError ? error.message : `cannot load the model: ${(error as Error).message}`);
   }

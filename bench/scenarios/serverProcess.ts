@@ -23,10 +23,10 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Runs `node --import tsx server/main.ts ...args --port P`; resolves once the model is ready. */
+/** Runs the server as `npm start` does (`server/start.ts`, with its thread-pool setting unless `env` sets one); resolves once ready. */
 export async function startServerProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}, readyTimeoutMs = 300_000): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", ...args, "--port", String(port), "--log-level", "warn"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/start.ts", ...args, "--port", String(port), "--log-level", "warn"], {
     cwd: ROOT,
     env: {...process.env, ...env},
     stdio: ["ignore", "inherit", "inherit"]

@@ -21,7 +21,9 @@ interface Run {
 }
 
 function startServer(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", ...args], {cwd: root, env: {...process.env, ...env}});
+  // server/start.ts is what `npm start` runs: it re-launches main.ts with a one-worker libuv pool.
+  const {UV_THREADPOOL_SIZE: _inherited, ...inherited} = process.env;
+  const child = spawn(process.execPath, ["--import", "tsx", "server/start.ts", ...args], {cwd: root, env: {...inherited, ...env}});
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (data) => { stdout += data; });
@@ -39,7 +41,7 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-describe("server/main.ts", () => {
+describe("server/start.ts and server/main.ts", () => {
   it("lists its flags with --help", async () => {
     const {stdout, code} = await startServer(["--help"]).exited;
     expect(code).toBe(0);
@@ -88,6 +90,7 @@ describe("server/main.ts", () => {
       const models = (await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as {data: {id: string}[]};
       expect(models.data.map((model) => model.id)).toEqual(["demo"]);
       expect(server.output()).toMatch(/synthetic model .*tiny/);
+      expect(server.output()).toContain("libuv pool 1");
       server.child.kill("SIGTERM");
       expect((await server.exited).code).toBe(0);
     } finally {

@@ -9,6 +9,7 @@
  */
 import {randomUUID} from "node:crypto";
 import {EventEmitter} from "node:events";
+import {DEFAULT_BLOCK_SIZE} from "../kvcache/index.ts";
 import {Scheduler} from "../scheduler/Scheduler.ts";
 import type {FinishedRequest, ScheduledRequest, SchedulerOutput, SchedulerStats, SchedulingPolicy} from "../scheduler/types.ts";
 import {EngineError} from "./errors.ts";
@@ -27,6 +28,8 @@ export interface EngineOptions {
   readonly maxQueueLength?: number;
   readonly policy?: SchedulingPolicy;
   readonly isPreemptionEnabled?: boolean;
+  /** False: no prefix reuse at all, every request prefills in full (for comparisons). Default true. */
+  readonly isPrefixCachingEnabled?: boolean;
   /** Requests still unfinished this long after arrival end with "timeout"; undefined = no limit. */
   readonly requestTimeoutMs?: number;
   readonly clock?: () => number;
@@ -57,7 +60,11 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
       maxQueueLength: options.maxQueueLength ?? 256,
       policy: options.policy ?? "fcfs",
       isPreemptionEnabled: options.isPreemptionEnabled ?? false,
-      clock: this.clock
+      clock: this.clock,
+      isPrefixCachingEnabled: options.isPrefixCachingEnabled ?? true,
+      // Reusing less than a block is not worth overwriting another conversation's cached prefix.
+      minPrefixMatchTokens: DEFAULT_BLOCK_SIZE,
+      hostPrefixIndex: executor.hostPrefixStore
     });
   }
 

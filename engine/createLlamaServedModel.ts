@@ -17,6 +17,8 @@ export interface LlamaServedModelOptions extends LlamaRuntimeOptions {
   readonly policy?: SchedulingPolicy;
   readonly isPreemptionEnabled?: boolean;
   readonly requestTimeoutMs?: number;
+  /** False: no prefix reuse (resident or host tier); every request prefills in full. Default true. */
+  readonly isPrefixCachingEnabled?: boolean;
 }
 
 export interface LlamaServedModel extends ServedModel {
@@ -37,7 +39,8 @@ export async function createLlamaServedModel(options: LlamaServedModelOptions): 
     maxQueueLength: options.maxQueueLength,
     policy: options.policy,
     isPreemptionEnabled: options.isPreemptionEnabled,
-    requestTimeoutMs: options.requestTimeoutMs
+    requestTimeoutMs: options.requestTimeoutMs,
+    isPrefixCachingEnabled: options.isPrefixCachingEnabled
   });
   return {
     name: options.name,

@@ -18,6 +18,7 @@
 import {BlockPool} from "./BlockPool.ts";
 import {type BlockHashOptions, computeBlockHashes, hashBlock} from "./blockHash.ts";
 import {checkKvCacheInvariants} from "./checkInvariants.ts";
+import {commonPrefixLength} from "./commonPrefix.ts";
 import type {
   AllocationRequest, BlockHash, ComputedBlocks, KvAllocation, KvCacheConfig, KvCacheCounters, KvSequenceView, PrefixMatch
 } from "./types.ts";
@@ -43,6 +44,7 @@ export class KvCacheManager {
   readonly sequenceCapacity: number;
   readonly numBlocksPerSequence: number;
   readonly #hashOptions: BlockHashOptions;
+  readonly #minPrefixMatchTokens: number;
   readonly #pool: BlockPool;
   readonly #sequences: SequenceBooks[];
   #tick = 0;
@@ -50,7 +52,9 @@ export class KvCacheManager {
   readonly #counters = {numPrefixQueryTokensTotal: 0, numPrefixHitTokensTotal: 0, numEvictionsTotal: 0};
 
   constructor(config: KvCacheConfig) {
-    const {numSequences, sequenceCapacity, blockSize = DEFAULT_BLOCK_SIZE, cacheSalt, hashSeed} = config;
+    const {numSequences, sequenceCapacity, blockSize = DEFAULT_BLOCK_SIZE, cacheSalt, hashSeed, minPrefixMatchTokens = 0} = config;
+    requireInteger("minPrefixMatchTokens", minPrefixMatchTokens, 0);
+    this.#minPrefixMatchTokens = minPrefixMatchTokens;
     requireInteger("numSequences", numSequences, 1);
     requireInteger("sequenceCapacity", sequenceCapacity, 1);
     requireInteger("blockSize", blockSize, 1);
@@ -139,6 +143,11 @@ export class KvCacheManager {
         bestLength = length;
       }
     }
+    if (bestLength < this.#minPrefixMatchTokens) {
+      // A miss: the least recently used idle sequence (an empty one first) takes the request.
+      const leastRecent = this.#sequences.filter(({isRunning}) => !isRunning).reduce((a, b) => (isLessRecentlyUsed(b, a) ? b : a));
+      return {sequenceIndex: leastRecent.index, numCachedTokens: commonPrefixLength(leastRecent.tokens, tokens)};
+    }
     return {sequenceIndex: best!.index, numCachedTokens: bestLength};
   }
 
@@ -213,6 +222,22 @@ export class KvCacheManager {
     sequence.tokens.length = 0;
     sequence.blockIds.length = 0;
     return numBlocks;
+  }
+
+  /**
+   * Makes an idle sequence hold exactly `tokens`, as when the engine restores a saved state into it
+   * from the host-memory tier: what it held before is evicted, the new blocks are cached (ref 0) and
+   * findable by hash, and the sequence stays idle for the placement that follows.
+   */
+  restoreIdle(sequenceIndex: number, tokens: readonly number[]): void {
+    const sequence = this.#sequenceAt(sequenceIndex);
+    if (sequence.isRunning) throw new Error(`sequence ${sequenceIndex} is running and cannot be restored into`);
+    if (tokens.length > this.sequenceCapacity) throw new RangeError(`cannot restore ${tokens.length} tokens into sequence ${sequenceIndex}`);
+    this.evict(sequenceIndex);
+    sequence.isRunning = true;
+    this.#numIdle--;
+    this.#append(sequence, tokens, tokens.length);
+    this.free({sequenceIndex, numValidTokens: tokens.length});
   }
 
   /** A snapshot of every sequence, by index. */
@@ -296,13 +321,6 @@ export class KvCacheManager {
 
 function isLessRecentlyUsed(a: SequenceBooks, b: SequenceBooks): boolean {
   return a.lastUsedTick < b.lastUsedTick || (a.lastUsedTick === b.lastUsedTick && a.index < b.index);
-}
-
-function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
-  const limit = Math.min(a.length, b.length);
-  let length = 0;
-  while (length < limit && a[length] === b[length]) length++;
-  return length;
 }
 
 function requireInteger(name: string, value: number, min: number): void {

@@ -4,6 +4,7 @@
  */
 
 export {DEFAULT_BLOCK_SIZE, KvCacheManager} from "./KvCacheManager.ts";
+export {commonPrefixLength} from "./commonPrefix.ts";
 export {computeBlockHashes, DEFAULT_BLOCK_HASH_SEED, hashBlock} from "./blockHash.ts";
 export type {BlockHashesOptions, BlockHashOptions} from "./blockHash.ts";
 export type * from "./types.ts";

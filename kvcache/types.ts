@@ -27,6 +27,12 @@ export interface KvCacheConfig {
   readonly cacheSalt?: string;
   /** Seed of the block hash; the default is fixed, so hashes agree across runs and processes. */
   readonly hashSeed?: number;
+  /**
+   * A cached prefix shorter than this counts as a miss at placement, so a request sharing only a
+   * template's first tokens with an idle conversation goes to the least recently used sequence
+   * instead of overwriting that conversation for a few tokens. Default 0 (any match counts).
+   */
+  readonly minPrefixMatchTokens?: number;
 }
 
 /** Where a prompt's longest cached prefix lies. */

@@ -39,6 +39,8 @@ export interface RequestState {
   numComputedTokens: number;
   sequenceIndex: number | null;
   isNewlyPlaced: boolean;
+  /** The host-tier state to restore before the first chunk after placement; cleared once sent. */
+  restoreFrom: {readonly key: string} | undefined;
   numPreemptions: number;
 }
 
@@ -71,9 +73,12 @@ export class Scheduler {
     validateConfig(config);
     this.#config = config;
     this.#queue = new RequestQueue(config.policy);
-    const {numSequences, sequenceCapacity, blockSize, cacheSalt} = config;
-    this.#kvCache = new KvCacheManager({numSequences, sequenceCapacity, blockSize, cacheSalt});
-    this.#sequences = new SequenceTable(this.#kvCache);
+    const {numSequences, sequenceCapacity, blockSize, cacheSalt, minPrefixMatchTokens} = config;
+    this.#kvCache = new KvCacheManager({numSequences, sequenceCapacity, blockSize, cacheSalt, minPrefixMatchTokens});
+    this.#sequences = new SequenceTable(this.#kvCache, {
+      isPrefixCachingEnabled: config.isPrefixCachingEnabled ?? true,
+      hostPrefixIndex: config.hostPrefixIndex
+    });
   }
 
   /** Queues a request. Throws RangeError on a malformed spec; refusals are returned, not thrown. */
@@ -87,7 +92,7 @@ export class Scheduler {
       id: spec.id, numPromptTokens: spec.promptTokens.length, allTokens: [...spec.promptTokens],
       maxTokens: spec.maxTokens, priority: spec.priority, arrivalMs: spec.arrivalMs, deadlineMs: spec.deadlineMs,
       arrivalOrder: this.#numArrivals++, status: "waiting", isResuming: false, admissionOrder: -1,
-      numComputedTokens: 0, sequenceIndex: null, isNewlyPlaced: false, numPreemptions: 0
+      numComputedTokens: 0, sequenceIndex: null, isNewlyPlaced: false, restoreFrom: undefined, numPreemptions: 0
     };
     this.#requests.set(spec.id, request);
     this.#queue.push(request);
@@ -200,6 +205,7 @@ export class Scheduler {
       numPreemptionsTotal: this.#numPreemptionsTotal,
       numPrefixQueryTokensTotal,
       numPrefixHitTokensTotal,
+      numHostPrefixHitTokensTotal: this.#sequences.numHostHitTokensTotal,
       numPrefixEvictionsTotal: numEvictionsTotal,
       kvUsage: kvCache.usage(),
       numKvBlocksUsed: kvCache.numUsedBlocks,
@@ -280,15 +286,18 @@ export class Scheduler {
     const chunk: ScheduledRequest = {
       requestId: request.id, sequenceIndex: request.sequenceIndex!, isNewlyPlaced: request.isNewlyPlaced,
       numComputedTokens: start, tokens: request.allTokens.slice(start, start + numTokens),
-      isSampling: start + numTokens === request.allTokens.length
+      isSampling: start + numTokens === request.allTokens.length,
+      ...(request.isNewlyPlaced && request.restoreFrom ? {restoreFrom: request.restoreFrom} : {})
     };
     request.isNewlyPlaced = false;
+    request.restoreFrom = undefined;
     return chunk;
   }
 
   /** Moves a queued request into a free sequence, reusing the longest prefix that sequence holds. */
   #place(request: RequestState): void {
-    const {sequenceIndex, numReusedTokens} = this.#sequences.place(request);
+    const {sequenceIndex, numReusedTokens, restoreFrom} = this.#sequences.place(request);
+    request.restoreFrom = restoreFrom;
     request.status = "running";
     request.sequenceIndex = sequenceIndex;
     request.numComputedTokens = numReusedTokens;

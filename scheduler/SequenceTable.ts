@@ -8,7 +8,7 @@
  */
 
 import type {KvCacheManager} from "../kvcache/index.ts";
-import type {SequenceView} from "./types.ts";
+import type {HostPrefixIndex, SequenceView} from "./types.ts";
 
 /** What the table reads of a sequence's owner. */
 export interface SequenceOwner {
@@ -28,22 +28,38 @@ export interface Placement {
   readonly sequenceIndex: number;
   /** Leading tokens already in the sequence; the owner starts computing from here. */
   readonly numReusedTokens: number;
+  /** Set when those tokens come from the host-memory tier and the engine must restore them first. */
+  readonly restoreFrom?: {readonly key: string};
+}
+
+/** How placement reuses prefixes. */
+export interface PlacementOptions {
+  readonly isPrefixCachingEnabled: boolean;
+  readonly hostPrefixIndex?: HostPrefixIndex;
 }
 
 /** Fixed set of sequences with prefix-aware placement, over a KV ledger of the same sequences. */
 export class SequenceTable<TOwner extends SequenceOwner> {
   readonly #slots: SequenceSlot<TOwner>[];
   readonly #kvCache: KvCacheManager;
+  readonly #options: PlacementOptions;
   #numFree: number;
+  #numHostHitTokensTotal = 0;
 
-  constructor(kvCache: KvCacheManager) {
+  constructor(kvCache: KvCacheManager, options: PlacementOptions = {isPrefixCachingEnabled: true}) {
     this.#kvCache = kvCache;
+    this.#options = options;
     this.#slots = Array.from({length: kvCache.numSequences}, (_, index) => ({index, owner: null}));
     this.#numFree = kvCache.numSequences;
   }
 
   get numFree(): number {
     return this.#numFree;
+  }
+
+  /** Prompt tokens restored from the host tier rather than recomputed, over all placements. */
+  get numHostHitTokensTotal(): number {
+    return this.#numHostHitTokensTotal;
   }
 
   /** @internal For invariant checks. */
@@ -59,13 +75,24 @@ export class SequenceTable<TOwner extends SequenceOwner> {
   place(owner: TOwner): Placement {
     const computed = this.#kvCache.getComputedBlocks(owner.allTokens);
     if (computed === null) throw new Error(`no free sequence for request ${owner.id}`);
-    const {sequenceIndex, numComputedTokens} = computed;
+    const {sequenceIndex} = computed;
+    let numComputedTokens = this.#options.isPrefixCachingEnabled ? computed.numComputedTokens : 0;
+    let restoreFrom: {readonly key: string} | undefined;
+    const hostMatch = this.#options.isPrefixCachingEnabled ? this.#options.hostPrefixIndex?.findLongestPrefix(owner.allTokens) : null;
+    const numHostTokens = Math.min(hostMatch?.numTokens ?? 0, owner.allTokens.length - 1);
+    if (hostMatch && numHostTokens > numComputedTokens) {
+      // The sequence will hold the saved state once the engine restores it; the ledger says so now.
+      this.#kvCache.restoreIdle(sequenceIndex, hostMatch.tokens.slice(0, this.#kvCache.sequenceCapacity));
+      numComputedTokens = numHostTokens;
+      restoreFrom = {key: hostMatch.key};
+      this.#numHostHitTokensTotal += numHostTokens;
+    }
     // Never refused: it keeps only tokens the sequence already holds. Chunks allocate the rest.
     this.#kvCache.allocateSlots({sequenceIndex, tokens: owner.allTokens, numComputedTokens, numNewTokens: 0});
     const slot = this.#slots[sequenceIndex]!;
     slot.owner = owner;
     this.#numFree--;
-    return {sequenceIndex, numReusedTokens: numComputedTokens};
+    return restoreFrom ? {sequenceIndex, numReusedTokens: numComputedTokens, restoreFrom} : {sequenceIndex, numReusedTokens: numComputedTokens};
   }
 
   /**

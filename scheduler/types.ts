@@ -56,6 +56,30 @@ export interface SchedulerConfig {
   readonly blockSize?: number;
   /** The model variant, mixed into the hash of every sequence's first block. */
   readonly cacheSalt?: string;
+  /** Cached prefixes shorter than this count as misses at placement (see kvcache's KvCacheConfig). Default 0. */
+  readonly minPrefixMatchTokens?: number;
+  /** False: never reuse a cached prefix (every request prefills in full); for comparisons. Default true. */
+  readonly isPrefixCachingEnabled?: boolean;
+  /** Saved prefixes outside the sequences (the engine's host-memory tier), consulted at placement. */
+  readonly hostPrefixIndex?: HostPrefixIndex;
+}
+
+/**
+ * A synchronous view of prefixes the engine saved outside the sequences (host memory) and can restore
+ * into one. The scheduler only asks; saving and restoring are the engine's.
+ */
+export interface HostPrefixIndex {
+  /** The saved state sharing the longest token prefix with `tokens`, or null. */
+  findLongestPrefix(tokens: readonly number[]): HostPrefixMatch | null;
+}
+
+export interface HostPrefixMatch {
+  /** Names the saved state for the engine. */
+  readonly key: string;
+  /** Tokens of `tokens` the saved state holds, counted from the start. */
+  readonly numTokens: number;
+  /** The saved state's whole token content (what the sequence holds right after the restore). */
+  readonly tokens: readonly number[];
 }
 
 export type AddRequestResult =
@@ -79,6 +103,11 @@ export interface ScheduledRequest {
   readonly tokens: readonly number[];
   /** True when the step must sample a new token for this request (its slice reaches the end). */
   readonly isSampling: boolean;
+  /**
+   * Set on the first step after a placement that reuses a prefix from the host-memory tier: the engine
+   * loads that saved state into the sequence before trimming it to `numComputedTokens`.
+   */
+  readonly restoreFrom?: {readonly key: string};
 }
 
 /** The scheduler's decision for one step. */
@@ -118,8 +147,10 @@ export interface SchedulerStats {
   readonly numPreemptionsTotal: number;
   /** Tokens looked up in idle sequences at placement (the whole `allTokens` of each placed request). */
   readonly numPrefixQueryTokensTotal: number;
-  /** Of those, tokens found already held by the chosen sequence and so not recomputed. */
+  /** Of those, tokens not recomputed: found in the chosen sequence or restored from the host tier. */
   readonly numPrefixHitTokensTotal: number;
+  /** Of the hits, tokens restored from the host-memory tier (the rest were resident in a sequence). */
+  readonly numHostPrefixHitTokensTotal: number;
   /** Placements that overwrote tokens an idle sequence held, because the new request diverged from them. */
   readonly numPrefixEvictionsTotal: number;
   /** Fraction of KV blocks held by running requests, 0..1 (`numKvBlocksUsed / numKvBlocksTotal`). */

@@ -7,7 +7,16 @@
  */
 import type {BatchItem, LlamaContext, LlamaContextSequence, PrioritizedBatchItem, Token} from "node-llama-cpp";
 import type {ScheduledRequest, SchedulerOutput} from "../../scheduler/types.ts";
+import {DEFAULT_BLOCK_SIZE} from "../../kvcache/index.ts";
+import {HostPrefixStore} from "../prefix/HostPrefixStore.ts";
 import type {ExecutedStep, SamplingPlan, StepExecutor} from "./types.ts";
+
+export interface LlamaExecutorOptions {
+  /** Bytes of saved sequence states the host-memory prefix tier may keep; 0 or undefined turns it off. */
+  readonly hostPrefixCacheBytes?: number;
+  /** The scheduler's KV block size, so the tier hashes prefixes in the same blocks. */
+  readonly blockSize?: number;
+}
 
 /** Takes every queued item whole: the scheduler already kept the step within the batch size. */
 function takeWholeItems({items, size}: {items: readonly BatchItem[]; size: number}): PrioritizedBatchItem[] {
@@ -29,9 +38,15 @@ export class LlamaExecutor implements StepExecutor {
   private readonly sequences: LlamaContextSequence[];
   private readonly decodeCounter: {count: number};
 
+  /** The host-memory prefix tier, when enabled; the engine hands it to the scheduler as its index. */
+  readonly hostPrefixStore: HostPrefixStore | undefined;
+
   /** Use {@link LlamaExecutor.batchingOptions} when creating `context`, so decode calls are counted. */
-  constructor(private readonly context: LlamaContext, decodeCounter: {count: number}) {
+  constructor(private readonly context: LlamaContext, decodeCounter: {count: number}, options: LlamaExecutorOptions = {}) {
     this.decodeCounter = decodeCounter;
+    this.hostPrefixStore = options.hostPrefixCacheBytes
+      ? new HostPrefixStore({maxBytes: options.hostPrefixCacheBytes, blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE})
+      : undefined;
     this.numSequences = context.totalSequences;
     // node-llama-cpp keeps one cell free per sequence: it holds at most contextSize - 1 tokens.
     this.sequenceCapacity = context.contextSize - 1;
@@ -76,9 +91,30 @@ export class LlamaExecutor implements StepExecutor {
     return {sampledTokens, failures, numDecodeCalls: this.decodeCounter.count - decodesBefore};
   }
 
-  /** A newly placed request keeps only the prefix the scheduler counted as already computed. */
+  /**
+   * A newly placed request keeps only the prefix the scheduler counted as already computed. What the
+   * sequence held beyond it is saved to the host tier first when worth keeping (a returning
+   * conversation can then be restored instead of re-prefilled), and a placement that reuses a saved
+   * state loads it before trimming.
+   */
   private async trimSequence(entry: ScheduledRequest): Promise<void> {
     const sequence = this.sequences[entry.sequenceIndex]!;
+    const store = this.hostPrefixStore;
+    if (store) {
+      const held = sequence.contextTokens;
+      const numKept = entry.restoreFrom ? 0 : Math.min(entry.numComputedTokens, held.length);
+      if (held.length - numKept >= store.blockSize && store.isWorthSaving(held)) await store.save(sequence, held);
+      if (entry.restoreFrom) {
+        const path = store.pin(entry.restoreFrom.key);
+        let hasRestored = false;
+        try {
+          await sequence.loadStateFromFile(path, {acceptRisk: true});
+          hasRestored = true;
+        } finally {
+          store.unpin(entry.restoreFrom.key, hasRestored);
+        }
+      }
+    }
     if (sequence.nextTokenIndex > entry.numComputedTokens)
       await sequence.eraseContextTokenRanges([{start: entry.numComputedTokens, end: sequence.nextTokenIndex}]);
     if (sequence.nextTokenIndex !== entry.numComputedTokens)
@@ -120,6 +156,7 @@ export class LlamaExecutor implements StepExecutor {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await Promise.all(this.sequences.map((sequence) => sequence.dispose()));
+    this.hostPrefixStore?.dispose();
   }
 }
 

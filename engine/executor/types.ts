@@ -3,7 +3,7 @@
  * loop talks only to this interface, so its tests run on a fake executor and production runs on
  * node-llama-cpp. It owns no policy: which tokens go into a step is the scheduler's decision.
  */
-import type {SchedulerOutput} from "../../scheduler/types.ts";
+import type {HostPrefixIndex, SchedulerOutput} from "../../scheduler/types.ts";
 import type {SamplingParams} from "../types.ts";
 
 /** How to sample the next token of one request in one step. */
@@ -29,5 +29,7 @@ export interface StepExecutor extends AsyncDisposable {
   readonly sequenceCapacity: number;
   /** Upper bound on tokens in one decode call. */
   readonly batchSize: number;
+  /** Prefixes the executor saved outside its sequences and can restore, for the scheduler's placement. */
+  readonly hostPrefixStore?: HostPrefixIndex;
   executeStep(output: SchedulerOutput, plans: ReadonlyMap<string, SamplingPlan>): Promise<ExecutedStep>;
 }

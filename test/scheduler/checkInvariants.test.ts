@@ -14,7 +14,7 @@ function request(id: string, overrides: Partial<RequestState> = {}): RequestStat
   return {
     id, numPromptTokens: 4, allTokens: [1, 2, 3, 4], maxTokens: 8, priority: 0, arrivalMs: 0, deadlineMs: undefined,
     arrivalOrder: Number(id.slice(1)), status: "waiting", isResuming: false, admissionOrder: -1, numComputedTokens: 0,
-    sequenceIndex: null, isNewlyPlaced: false, numPreemptions: 0, ...overrides
+    sequenceIndex: null, isNewlyPlaced: false, restoreFrom: undefined, numPreemptions: 0, ...overrides
   };
 }
 
@@ -29,7 +29,7 @@ interface MutableState {
   lastStep: StepAccounting | null;
   stats: {
     numWaiting: number; numRunning: number; numPreempted: number; numFreeSequences: number; numPreemptionsTotal: number; numPrefixQueryTokensTotal: number;
-    numPrefixHitTokensTotal: number; numPrefixEvictionsTotal: number; kvUsage: number; numKvBlocksUsed: number; numKvBlocksTotal: number;
+    numPrefixHitTokensTotal: number; numHostPrefixHitTokensTotal: number; numPrefixEvictionsTotal: number; kvUsage: number; numKvBlocksUsed: number; numKvBlocksTotal: number;
   };
 }
 
@@ -53,7 +53,7 @@ function consistentState(): MutableState {
     numWaiting: 1,
     lastStep: {output, numDecodeCandidates: 1, numDecodesScheduled: 1},
     stats: {
-      numWaiting: 1, numRunning: 1, numPreempted: 0, numFreeSequences: 1, numPreemptionsTotal: 0, numPrefixQueryTokensTotal: 4, numPrefixHitTokensTotal: 0,
+      numWaiting: 1, numRunning: 1, numPreempted: 0, numFreeSequences: 1, numPreemptionsTotal: 0, numPrefixQueryTokensTotal: 4, numPrefixHitTokensTotal: 0, numHostPrefixHitTokensTotal: 0,
       numPrefixEvictionsTotal: 0, kvUsage: 1 / 32, numKvBlocksUsed: 1, numKvBlocksTotal: 32
     }
   };

@@ -17,7 +17,15 @@ export interface SyntheticServer extends AsyncDisposable {
   readonly steps: StepRecord[];
 }
 
-export async function startSyntheticServer(options: {parallel?: number; ctxSize?: number; maxQueue?: number} = {}): Promise<SyntheticServer> {
+export interface SyntheticServerOptions {
+  readonly parallel?: number;
+  readonly ctxSize?: number;
+  readonly maxQueue?: number;
+  readonly prefixCacheMb?: number;
+  readonly isPrefixCachingEnabled?: boolean;
+}
+
+export async function startSyntheticServer(options: SyntheticServerOptions = {}): Promise<SyntheticServer> {
   const source = resolveModelSource("synthetic:tiny");
   const model = await createLlamaServedModel({
     name: "tiny",
@@ -28,6 +36,8 @@ export async function startSyntheticServer(options: {parallel?: number; ctxSize?
     ctxSize: options.ctxSize ?? 512,
     batchSize: 256,
     maxQueueLength: options.maxQueue ?? 64,
+    prefixCacheMb: options.prefixCacheMb,
+    isPrefixCachingEnabled: options.isPrefixCachingEnabled,
     log: () => {}
   });
   const steps: StepRecord[] = [];

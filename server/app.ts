@@ -1,18 +1,21 @@
 /**
  * Builds the fastify instance: request hooks (arrival time, request id, how each request ended),
  * routes (the HTTP API, its websocket, live stats and the playground page), one error handler, one
- * not-found handler, and the metrics endpoint unless metrics are off.
+ * not-found handler, the metrics endpoint unless metrics are off, and the canary admin API when an
+ * admin key is set.
  * It does not listen and does not load models (main.ts does both), so tests build it around any
  * registry and call `inject()` or listen on port 0.
  */
 import {randomUUID} from "node:crypto";
 import websocket from "@fastify/websocket";
 import Fastify, {type FastifyInstance, type FastifyServerOptions, LogController} from "fastify";
+import {observeRouter} from "./canary/observeRouter.ts";
 import {ApiError, handleError} from "./errors.ts";
 import {CompletionTracker} from "./metrics/CompletionTrace.ts";
 import {registerRequestHooks} from "./metrics/requestHooks.ts";
 import {ServerMetrics} from "./metrics/ServerMetrics.ts";
 import type {ModelRegistry} from "./ModelRegistry.ts";
+import {registerAdmin} from "./routes/admin.ts";
 import {registerChatCompletions} from "./routes/chatCompletions.ts";
 import {onWebsocketError, registerChatCompletionsWs} from "./routes/chatCompletionsWs.ts";
 import {registerCompletions} from "./routes/completions.ts";
@@ -30,13 +33,15 @@ export interface AppOptions {
   readonly bodyLimitBytes?: number;
   /**
    * Exported at `GET /metrics`. Left out: a new one observing the registry's models as they are now
-   * (models added later need `observeModel`). Null: no metrics at all (`--no-metrics`).
+   * (models added later need `observeRouter`). Null: no metrics at all (`--no-metrics`).
    */
   readonly metrics?: ServerMetrics | null;
   /** Writes prompts and outputs into the finished-request log lines (`--log-prompts`). */
   readonly isPromptLogged?: boolean;
   /** A reason not to be ready beyond the registry's own (main.ts: the warm-up); null when none. */
   readonly notReadyReason?: () => string | null;
+  /** Bearer key of the `/admin` API (`--admin-key`); undefined: no admin API (its paths are 404). */
+  readonly adminKey?: string;
 }
 
 const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -59,10 +64,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     requestTimeout: 0
   });
   const metrics = options.metrics === undefined ? new ServerMetrics() : options.metrics;
-  if (metrics) {
-    for (const model of registry.list()) metrics.observeModel(model);
-    app.addHook("onClose", async () => metrics.close());
-  }
+  if (metrics) app.addHook("onClose", async () => metrics.close());
+  for (const router of registry.routers()) observeRouter(router, metrics, app.log);
   const tracker = new CompletionTracker(options.isPromptLogged ?? false);
   registerRequestHooks(app, metrics);
   // Only JSON bodies mean anything here; other content types get fastify's 415.
@@ -81,6 +84,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.addHook("onClose", async () => tally.close());
   registerStats(app, registry, tally);
   registerPlayground(app);
+  if (options.adminKey !== undefined) registerAdmin(app, registry, options.adminKey);
   // A websocket message is a request body: same limit (a larger one closes the socket with 1009).
   void app.register(websocket, {options: {maxPayload: bodyLimitBytes}, errorHandler: onWebsocketError});
   // Websocket routes must be declared after the plugin has loaded, hence their own scope.

@@ -10,6 +10,10 @@ export interface ServerConfig {
   readonly host: string;
   readonly port: number;
   readonly model: string | undefined;
+  /** A variants file (canary routing); conflicts with --model and --model-name. */
+  readonly configFile: string | undefined;
+  /** Bearer key of the /admin API; undefined: the admin API is off. */
+  readonly adminKey: string | undefined;
   readonly modelName: string | undefined;
   readonly parallel: number;
   readonly ctxSize: number;
@@ -20,6 +24,9 @@ export interface ServerConfig {
   readonly maxQueue: number;
   readonly policy: SchedulingPolicy;
   readonly isPreemptionEnabled: boolean;
+  /** Megabytes of the host-memory prefix tier; 0 turns that tier off. */
+  readonly prefixCacheMb: number;
+  readonly isPrefixCachingEnabled: boolean;
   /** Undefined: no limit. */
   readonly requestTimeoutMs: number | undefined;
   readonly logLevel: string;
@@ -48,6 +55,9 @@ export function buildCli(): Command {
     .addOption(option("--port <port>", "port to listen on", "INFLIGHT_PORT").default(8080).argParser(integer(0)))
     .addOption(option("-m, --model <model>", "GGUF file path, or synthetic:NAME[:SEED] (tiny, small); default synthetic:tiny", "INFLIGHT_MODEL"))
     .addOption(option("--model-name <name>", "name clients send as `model` (default: file base name or preset name)", "INFLIGHT_MODEL_NAME"))
+    .addOption(option("--config <file>", "YAML or JSON file of served models and their variants (canary routing); replaces --model", "INFLIGHT_CONFIG")
+      .conflicts(["model", "modelName"]))
+    .addOption(option("--admin-key <key>", "Bearer key of the /admin API (canary weights, promote, roll back); off without one", "INFLIGHT_ADMIN_KEY"))
     .addOption(option("--parallel <n>", "sequences decoded together (concurrent requests)", "INFLIGHT_PARALLEL").default(4).argParser(integer(1)))
     .addOption(option("-c, --ctx-size <n>", "tokens per sequence (prompt + output of one request)", "INFLIGHT_CTX_SIZE").default(4096).argParser(integer(16)))
     .addOption(option("-t, --threads <n>", "CPU threads for llama.cpp (default: the machine's math cores)", "INFLIGHT_THREADS").argParser(integer(1)))
@@ -56,6 +66,8 @@ export function buildCli(): Command {
     .addOption(option("--max-batched-tokens <n>", "token budget of one step (default: the batch size)", "INFLIGHT_MAX_BATCHED_TOKENS").argParser(integer(1)))
     .addOption(option("--max-queue <n>", "waiting requests beyond this get 429", "INFLIGHT_MAX_QUEUE").default(256).argParser(integer(0)))
     .addOption(option("--policy <policy>", "queue order: fcfs, or priority (the request's `priority`, lower first)", "INFLIGHT_POLICY").choices(["fcfs", "priority"]).default("fcfs"))
+    .addOption(option("--prefix-cache-mb <n>", "host-memory tier of the prefix cache: megabytes of saved sequence states (0 = off)", "INFLIGHT_PREFIX_CACHE_MB").default(1024).argParser(integer(0)))
+    .addOption(option("--no-prefix-cache", "never reuse cached prefixes: every request prefills in full (to measure the cache)", "INFLIGHT_NO_PREFIX_CACHE"))
     .addOption(option("--preempt", "with --policy priority: pause the worst running request for a better waiting one (it resumes later)", "INFLIGHT_PREEMPT"))
     .addOption(option("--request-timeout <seconds>", "end requests unfinished this long after arrival (waiting: 504; running: what they have); 0 = none", "INFLIGHT_REQUEST_TIMEOUT").default(0).argParser(integer(0)))
     .addOption(option("--log-level <level>", "fatal, error, warn, info, debug", "INFLIGHT_LOG_LEVEL").default("info"))
@@ -72,6 +84,8 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
     host: o.host,
     port: o.port,
     model: o.model,
+    configFile: o.config,
+    adminKey: typeof o.adminKey === "string" && o.adminKey.length > 0 ? o.adminKey : undefined,
     modelName: o.modelName,
     parallel: o.parallel,
     ctxSize: o.ctxSize,
@@ -82,6 +96,8 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
     maxQueue: o.maxQueue,
     policy: o.policy,
     isPreemptionEnabled: o.preempt === true,
+    prefixCacheMb: o.prefixCache === false ? 0 : o.prefixCacheMb,
+    isPrefixCachingEnabled: o.prefixCache !== false,
     requestTimeoutMs: o.requestTimeout > 0 ? o.requestTimeout * 1000 : undefined,
     logLevel: o.logLevel,
     isMetricsEnabled: o.metrics !== false,

@@ -1,10 +1,14 @@
 /**
- * Errors in OpenAI's shape and the one fastify error handler that produces them. Every failure a
- * client can cause ends here as `{"error": {"message", "type", "param", "code"}}` with a 4xx status;
+ * Errors in OpenAI's shape and the handlers that produce them: fastify's error handler, and the
+ * client-error handler for requests Node's HTTP parser refuses before fastify sees them (a malformed
+ * request line, a bad Content-Length, a body cut short, headers too large). Every failure a client
+ * can cause ends here as `{"error": {"message", "type", "param", "code"}}` with a 4xx status;
  * anything else is a 500 in the same shape, logged. Owns the mapping from domain codes to HTTP.
  */
+import {STATUS_CODES} from "node:http";
+import type {Duplex} from "node:stream";
 import type {FastifyError, FastifyReply, FastifyRequest} from "fastify";
-import type {ZodError} from "zod";
+import type {ZodError, z} from "zod";
 import {EngineError, type EngineErrorCode} from "../engine/errors.ts";
 
 export interface OpenAiErrorBody {
@@ -54,9 +58,31 @@ export function formatParamPath(path: readonly PropertyKey[]): string | null {
   return path.map((part, index) => (typeof part === "number" ? `[${part}]` : `${index === 0 ? "" : "."}${String(part)}`)).join("");
 }
 
+type Issue = z.core.$ZodIssue;
+
+/** A branch of a union that the value is not even the type of: one `invalid_type` at the union itself. */
+function isTypeMismatch(branch: readonly Issue[]): boolean {
+  return branch.length === 1 && branch[0]!.code === "invalid_type" && branch[0]!.path.length === 0;
+}
+
+/**
+ * The issue worth reporting, with its full path. Zod reports a failed union (`stop`, a message's
+ * `content`) as "Invalid input" at the union; when the value had the type of one branch (an array of
+ * stops, an array of parts), that branch's own first issue names the field exactly (`stop[0]`,
+ * `messages[0].content[0].type`). Otherwise the message lists the types the field accepts.
+ */
+function specificIssue(issue: Issue, prefix: readonly PropertyKey[] = []): {path: PropertyKey[]; message: string} {
+  const path = [...prefix, ...issue.path];
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return {path, message: issue.message};
+  const matched = issue.errors.find((branch) => branch.length > 0 && !isTypeMismatch(branch));
+  if (matched) return specificIssue(matched[0]!, path);
+  const expected = issue.errors.flatMap((branch) => (branch[0]?.code === "invalid_type" ? [branch[0].expected] : []));
+  return {path, message: expected.length > 0 ? `Invalid input: expected ${[...new Set(expected)].join(" or ")}` : issue.message};
+}
+
 /** The first zod issue as a 400 naming the field. */
 export function fromZodError(error: ZodError): ApiError {
-  const issue = error.issues[0]!;
+  const issue = specificIssue(error.issues[0]!);
   const param = formatParamPath(issue.path);
   const message = param ? `Invalid value for '${param}': ${issue.message}` : issue.message;
   return new ApiError(400, message, "invalid_request_error", param, "invalid_value");
@@ -78,4 +104,27 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   const apiError = toApiError(error);
   if (apiError.statusCode >= 500) request.log.error({err: error}, "request failed");
   void reply.code(apiError.statusCode).headers(apiError.headers).send(apiError.toBody());
+}
+
+/** Status and code of a request the HTTP parser refused, by Node's error code. */
+function clientErrorOf(code: string | undefined): {status: number; message: string; code: string} {
+  if (code === "ERR_HTTP_REQUEST_TIMEOUT") return {status: 408, message: "the request was not received in time", code: "request_timeout"};
+  if (code === "HPE_HEADER_OVERFLOW") return {status: 431, message: "the request headers are too large", code: "headers_too_large"};
+  return {status: 400, message: "the request is not valid HTTP", code: "malformed_request"};
+}
+
+/**
+ * Fastify's `clientErrorHandler`: answers a request that Node's HTTP parser refused in OpenAI's error
+ * shape (fastify's default writes its own), then drops the connection, whose state is unknown. A
+ * reset or already-closed socket gets nothing.
+ */
+export function handleClientError(error: Error & {code?: string}, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const refused = clientErrorOf(error.code);
+  const body = JSON.stringify(new ApiError(refused.status, refused.message, "invalid_request_error", null, refused.code).toBody());
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${refused.status} ${STATUS_CODES[refused.status]}\r\nconnection: close\r\n` +
+      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
 }

@@ -1,14 +1,17 @@
 /**
- * The server process: parse flags, check the model source, listen (so /health answers while the
- * model loads), load the model, warm it up with one short decode (so the first user does not pay for
- * lazy native set-up), then serve; /ready says which of these it is in. On SIGINT/SIGTERM stop
- * admitting, drain, free everything and exit 0 (a second signal exits at once). Owns the process
- * lifecycle only.
+ * The server process: parse flags, check the model source (or the variants file of `--config`),
+ * listen (so /health answers while the models load), load, warm each engine up with one short decode
+ * (so the first user does not pay for lazy native set-up), then serve; /ready says which of these it
+ * is in. On SIGINT/SIGTERM stop admitting, drain, free everything and exit 0 (a second signal exits
+ * at once). Owns the process lifecycle only.
  */
-import {createLlamaServedModel} from "../engine/createLlamaServedModel.ts";
+import {createLlamaServedModel, type LlamaServedModel} from "../engine/createLlamaServedModel.ts";
 import {EngineError} from "../engine/errors.ts";
 import {resolveModelSource} from "../engine/model/resolveModelSource.ts";
 import {buildApp} from "./app.ts";
+import {type LoadedVariants, loadVariants} from "./canary/loadVariants.ts";
+import {observeRouter} from "./canary/observeRouter.ts";
+import {readVariantsFile, type VariantsFile, VariantsFileError} from "./canary/variantConfig.ts";
 import {parseConfig} from "./config.ts";
 import {ServerMetrics} from "./metrics/ServerMetrics.ts";
 import {ModelRegistry} from "./ModelRegistry.ts";
@@ -32,18 +35,22 @@ async function main(): Promise<void> {
     logger: {level: config.logLevel},
     metrics,
     isPromptLogged: config.isPromptLogged,
-    notReadyReason: () => startupReason
+    notReadyReason: () => startupReason,
+    adminKey: config.adminKey
   });
   const log = (message: string): void => app.log.info(message);
+  let variantsFile: VariantsFile | null = null;
   let source;
   try {
-    source = resolveModelSource(config.model);
+    if (config.configFile !== undefined) variantsFile = readVariantsFile(config.configFile);
+    else source = resolveModelSource(config.model);
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
+    fail(error instanceof EngineError || error instanceof VariantsFileError ? error.message : String(error));
   }
-  log(source.description);
+  if (source) log(source.description);
   await app.listen({host: config.host, port: config.port}).catch((error: Error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
 
+  let loaded: LoadedVariants | null = null;
   let isShuttingDown = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (isShuttingDown) {
@@ -55,39 +62,68 @@ async function main(): Promise<void> {
     for (const model of registry.list()) await model.engine.drain();
     await app.close();
     await registry[Symbol.asyncDispose]();
+    // Shared weights go last: every context on them is gone by now.
+    await loaded?.[Symbol.asyncDispose]();
     process.exit(0);
   };
   process.on("SIGINT", (signal) => void shutdown(signal));
   process.on("SIGTERM", (signal) => void shutdown(signal));
 
-  try {
-    const model = await createLlamaServedModel({
-      name: config.modelName ?? source.defaultName,
-      modelPath: source.path,
-      gpu: config.gpu,
-      threads: config.threads,
-      parallel: config.parallel,
-      ctxSize: config.ctxSize,
-      batchSize: config.batchSize,
-      maxNumBatchedTokens: config.maxBatchedTokens,
-      maxQueueLength: config.maxQueue,
-      policy: config.policy,
-      isPreemptionEnabled: config.isPreemptionEnabled,
-      requestTimeoutMs: config.requestTimeoutMs,
-      log
-    });
-    registry.add(model);
-    startupReason = "the model is warming up";
+  const engineOptions = {
+    gpu: config.gpu,
+    threads: config.threads,
+    parallel: config.parallel,
+    ctxSize: config.ctxSize,
+    batchSize: config.batchSize,
+    maxQueue: config.maxQueue,
+    policy: config.policy,
+    isPreemptionEnabled: config.isPreemptionEnabled,
+    requestTimeoutMs: config.requestTimeoutMs,
+    prefixCacheMb: config.prefixCacheMb,
+    isPrefixCachingEnabled: config.isPrefixCachingEnabled,
+    log
+  };
+  const warmUp = async (model: LlamaServedModel, label: string): Promise<void> => {
+    startupReason = variantsFile ? `the model is warming up (${label})` : "the model is warming up";
     const warmUpMs = await model.engine.warmUp(model.tokenize(WARM_UP_TEXT));
-    log(`warm-up decode took ${Math.round(warmUpMs)} ms`);
-    // Observed only now, so the warm-up is not in the metrics.
-    metrics?.observeModel(model);
+    log(`${label}: warm-up decode took ${Math.round(warmUpMs)} ms`);
+  };
+  const describe = (model: LlamaServedModel, label: string): string => {
+    const {backend} = model.runtime;
+    return `${label} (${backend.gpu}, ${backend.buildType} build, ${backend.threads} threads, ` +
+      `${model.engine.scheduler.getSequences().length} sequences x ${model.contextLength} tokens, ` +
+      `libuv pool ${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}, template ${model.chatTemplateName})`;
+  };
+  try {
+    if (variantsFile) {
+      loaded = await loadVariants(variantsFile, {
+        ...engineOptions,
+        maxBatchedTokens: config.maxBatchedTokens,
+        warmUp: (model, variantName) => warmUp(model, `${model.name}/${variantName}`)
+      });
+      for (const router of loaded.routers) {
+        registry.addRouter(router);
+        // Observed only now, so the warm-ups are not in the metrics.
+        observeRouter(router, metrics, app.log);
+        for (const variant of router.variants) log(`serving ${describe(variant.model as LlamaServedModel, `"${router.name}" variant "${variant.name}"`)}`);
+      }
+      log(`${loaded.numLoadedModels} model file(s) loaded for ${registry.list().length} variant(s); API on http://${config.host}:${config.port}/v1`);
+    } else {
+      const model = await createLlamaServedModel({
+        ...engineOptions,
+        name: config.modelName ?? source!.defaultName,
+        modelPath: source!.path,
+        maxNumBatchedTokens: config.maxBatchedTokens,
+        maxQueueLength: config.maxQueue
+      });
+      await warmUp(model, model.name);
+      const router = registry.add(model);
+      // Observed only now, so the warm-up is not in the metrics.
+      observeRouter(router, metrics, app.log);
+      log(`serving ${describe(model, `"${model.name}"`)} on http://${config.host}:${config.port}/v1`);
+    }
     startupReason = null;
     registry.markReady();
-    const {backend} = model.runtime;
-    log(`serving "${model.name}" on http://${config.host}:${config.port}/v1 ` +
-      `(${backend.gpu}, ${backend.buildType} build, ${backend.threads} threads, ${config.parallel} sequences x ${config.ctxSize} tokens, ` +
-      `libuv pool ${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}, template ${model.chatTemplateName})`);
   } catch (error) {
     fail(error instanceof EngineError ? error.message : `cannot load the model: ${(error as Error).message}`);
   }

@@ -49,7 +49,7 @@ async function streamEvents(reply: FastifyReply, stream: GenerationStream, optio
     ...(reply.getHeaders() as OutgoingHttpHeaders),
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache",
-    connection: "keep-alive",
+    // No explicit `connection` header: Node sets keep-alive itself, and honours a client's `close`.
     "x-accel-buffering": "no"
   };
   raw.writeHead(200, headers);

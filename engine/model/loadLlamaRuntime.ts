@@ -2,6 +2,8 @@
  * Loads node-llama-cpp, one model and one context with a fixed number of sequences. The thread count
  * is always explicit: node-llama-cpp's default on a 2-core CPU is 4 threads, about 50x slower.
  * Owns the native resources and their disposal order (context, model, llama); does not run requests.
+ * Several runtimes may share one loaded model (canary variants of the same GGUF): pass `weights`,
+ * and the runtime creates only its own context and leaves the model to whoever loaded it.
  */
 import {getLlama, type Llama, type LlamaContext, LlamaLogLevel, type LlamaModel} from "node-llama-cpp";
 import {EngineError} from "../errors.ts";
@@ -18,7 +20,17 @@ export interface LlamaRuntimeOptions {
   /** Tokens per sequence. */
   readonly ctxSize: number;
   readonly batchSize: number;
+  /** Megabytes of the host-memory prefix tier (saved sequence states); 0 turns it off. Default 0. */
+  readonly prefixCacheMb?: number;
   readonly log: (message: string) => void;
+  /** An already loaded llama and model to create the context on; the caller disposes them. */
+  readonly weights?: LlamaWeights;
+}
+
+/** A loaded model and the llama.cpp binding it was loaded with, shareable between contexts. */
+export interface LlamaWeights {
+  readonly llama: Llama;
+  readonly model: LlamaModel;
 }
 
 export interface LlamaRuntime extends AsyncDisposable {
@@ -30,26 +42,45 @@ export interface LlamaRuntime extends AsyncDisposable {
   readonly backend: {readonly gpu: string; readonly buildType: string; readonly threads: number; readonly gpuLayers: number};
 }
 
-export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<LlamaRuntime> {
+/** Starts node-llama-cpp with the chosen backend; never compiles (fails fast instead). */
+export async function loadLlama(gpu: GpuChoice, log: (message: string) => void): Promise<Llama> {
   const llama = await getLlama({
-    gpu: options.gpu === "off" ? false : options.gpu,
+    gpu: gpu === "off" ? false : gpu,
     // Never compile at start: fail fast instead of building for minutes (and needing the network).
     build: "never",
     logLevel: LlamaLogLevel.warn,
     logger: (level, message) => {
-      if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) options.log(`llama.cpp: ${message.trim()}`);
+      if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) log(`llama.cpp: ${message.trim()}`);
     }
   }).catch((error: unknown) => {
-    throw new EngineError("model_load_failed", `cannot start llama.cpp with --gpu ${options.gpu}: ${(error as Error).message}`);
+    throw new EngineError("model_load_failed", `cannot start llama.cpp with --gpu ${gpu}: ${(error as Error).message}`);
   });
-  if (options.gpu === "auto" && llama.gpu === false) options.log("no usable GPU backend found (--gpu auto): running on CPU");
+  if (gpu === "auto" && llama.gpu === false) log("no usable GPU backend found (--gpu auto): running on CPU");
+  return llama;
+}
+
+/** Loads a GGUF's weights once; contexts are created on it separately. */
+export async function loadLlamaModel(llama: Llama, modelPath: string): Promise<LlamaModel> {
+  try {
+    return await llama.loadModel({modelPath});
+  } catch (error) {
+    throw new EngineError("model_load_failed", `cannot load ${modelPath}: ${(error as Error).message}`);
+  }
+}
+
+export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<LlamaRuntime> {
+  const isShared = options.weights !== undefined;
+  const llama = options.weights?.llama ?? await loadLlama(options.gpu, options.log);
   const threads = options.threads ?? llama.cpuMathCores;
   let model: LlamaModel;
-  try {
-    model = await llama.loadModel({modelPath: options.modelPath});
-  } catch (error) {
-    await llama.dispose();
-    throw new EngineError("model_load_failed", `cannot load ${options.modelPath}: ${(error as Error).message}`);
+  if (options.weights) model = options.weights.model;
+  else {
+    try {
+      model = await loadLlamaModel(llama, options.modelPath);
+    } catch (error) {
+      await llama.dispose();
+      throw error;
+    }
   }
   const decodeCounter = {count: 0};
   let context: LlamaContext;
@@ -62,11 +93,13 @@ export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<Ll
       batching: LlamaExecutor.batchingOptions(decodeCounter)
     });
   } catch (error) {
-    await model.dispose();
-    await llama.dispose();
+    if (!isShared) {
+      await model.dispose();
+      await llama.dispose();
+    }
     throw new EngineError("model_load_failed", `cannot create a context (${options.parallel} x ${options.ctxSize} tokens): ${(error as Error).message}`);
   }
-  const executor = new LlamaExecutor(context, decodeCounter);
+  const executor = new LlamaExecutor(context, decodeCounter, {hostPrefixCacheBytes: (options.prefixCacheMb ?? 0) * 1024 * 1024});
   return {
     llama,
     model,
@@ -76,6 +109,7 @@ export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<Ll
     async [Symbol.asyncDispose]() {
       await executor[Symbol.asyncDispose]();
       await context.dispose();
+      if (isShared) return;
       await model.dispose();
       await llama.dispose();
     }

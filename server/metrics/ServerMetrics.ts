@@ -8,17 +8,21 @@
  * - per request: the engine's "requestFinished" record (summary and timings);
  * - at scrape time only: running/waiting requests, KV usage and the scheduler's running totals
  *   (preemptions, prefix-cache lookups), read from the engine's stats;
- * - per HTTP response: `countResponse`, called by the request hooks.
+ * - per HTTP response: `countResponse`, called by the request hooks;
+ * - canary routing: each router's events (rollbacks, shadow copies), and its traffic shares at scrape.
  * Node process metrics (CPU, memory, GC, event-loop lag) come from prom-client's default collectors.
  */
 import {collectDefaultMetrics, Registry} from "prom-client";
 import type {Engine} from "../../engine/Engine.ts";
 import type {ServedModel} from "../../engine/ServedModel.ts";
+import type {ShadowOutcome} from "../canary/types.ts";
+import type {VariantRouter} from "../canary/VariantRouter.ts";
 import {DEFAULT_VARIANT, type FinishedGenerationRecord, type FinishReason, type StepRecord} from "../../engine/types.ts";
 import {defineMetrics, type MetricSet, type ModelLabels} from "./definitions.ts";
 
 /** Every finish reason, so each `request_success_total` series exists (at 0) before its first request. */
 const FINISH_REASONS = ["stop", "length", "abort", "error", "timeout"] as const satisfies readonly FinishReason[];
+const SHADOW_OUTCOMES = ["completed", "dropped", "failed"] as const satisfies readonly ShadowOutcome[];
 
 export interface ResponseLabels {
   readonly route: string;
@@ -43,6 +47,7 @@ interface SchedulerTotals {
   numPreemptionsTotal: number;
   numPrefixQueryTokensTotal: number;
   numPrefixHitTokensTotal: number;
+  numHostPrefixHitTokensTotal: number;
 }
 
 interface ObservedEngine {
@@ -59,6 +64,7 @@ export class ServerMetrics {
   readonly registry = new Registry();
   private readonly metrics: MetricSet;
   private readonly observed = new Map<Engine, ObservedEngine>();
+  private readonly routers = new Map<VariantRouter, () => void>();
 
   constructor(options: {readonly isProcessMetricsEnabled?: boolean} = {}) {
     this.metrics = defineMetrics(this.registry);
@@ -80,12 +86,12 @@ export class ServerMetrics {
     const labels: ModelLabels = {model_name: model.name, variant};
     const onStep = (record: StepRecord): void => this.onStep(observed, record);
     const onFinished = (record: FinishedGenerationRecord): void => this.onRequestFinished(observed, record);
-    const {numPreemptionsTotal, numPrefixQueryTokensTotal, numPrefixHitTokensTotal} = engine.stats;
+    const {numPreemptionsTotal, numPrefixQueryTokensTotal, numPrefixHitTokensTotal, numHostPrefixHitTokensTotal} = engine.stats;
     const observed: ObservedEngine = {
       engine,
       labels,
       seriesByVariant: new Map(),
-      exported: {numPreemptionsTotal, numPrefixQueryTokensTotal, numPrefixHitTokensTotal},
+      exported: {numPreemptionsTotal, numPrefixQueryTokensTotal, numPrefixHitTokensTotal, numHostPrefixHitTokensTotal},
       detach: () => {
         engine.off("step", onStep);
         engine.off("requestFinished", onFinished);
@@ -95,6 +101,31 @@ export class ServerMetrics {
     engine.on("step", onStep);
     engine.on("requestFinished", onFinished);
     this.zeroSeries(labels);
+    this.refresh();
+  }
+
+  /**
+   * Observes every variant of a served model (each its own engine, labelled with its variant), and the
+   * router's own events: rollbacks, shadow copies, and the traffic share of each variant at scrape.
+   */
+  observeRouter(router: VariantRouter): void {
+    if (this.routers.has(router)) return;
+    for (const variant of router.variants) this.observeModel(variant.model, variant.name);
+    const {metrics} = this;
+    for (const variant of router.variants) {
+      const labels: ModelLabels = {model_name: router.name, variant: variant.name};
+      if (variant.shadowRate === null) metrics.canaryRollbacks.inc(labels, 0);
+      else for (const outcome of SHADOW_OUTCOMES) metrics.shadowRequests.inc({...labels, outcome}, 0);
+    }
+    const onRolledBack = ({variant}: {variant: string}): void => metrics.canaryRollbacks.inc({model_name: router.name, variant});
+    const onShadow = ({variant, outcome}: {variant: string; outcome: ShadowOutcome}): void =>
+      metrics.shadowRequests.inc({model_name: router.name, variant, outcome});
+    router.on("rolledBack", onRolledBack);
+    router.on("shadow", onShadow);
+    this.routers.set(router, () => {
+      router.off("rolledBack", onRolledBack);
+      router.off("shadow", onShadow);
+    });
     this.refresh();
   }
 
@@ -117,6 +148,8 @@ export class ServerMetrics {
   close(): void {
     for (const observed of this.observed.values()) observed.detach();
     this.observed.clear();
+    for (const detach of this.routers.values()) detach();
+    this.routers.clear();
   }
 
   private seriesOf(observed: ObservedEngine, variant: string): VariantSeries {
@@ -172,6 +205,11 @@ export class ServerMetrics {
       exported.numPreemptionsTotal = stats.numPreemptionsTotal;
       exported.numPrefixQueryTokensTotal = stats.numPrefixQueryTokensTotal;
       exported.numPrefixHitTokensTotal = stats.numPrefixHitTokensTotal;
+      metrics.prefixCacheHostHits.inc(labels, stats.numHostPrefixHitTokensTotal - exported.numHostPrefixHitTokensTotal);
+      exported.numHostPrefixHitTokensTotal = stats.numHostPrefixHitTokensTotal;
+    }
+    for (const router of this.routers.keys()) {
+      for (const variant of router.variants) metrics.variantTrafficShare.set({model_name: router.name, variant: variant.name}, router.shareOf(variant.name));
     }
   }
 
@@ -181,7 +219,7 @@ export class ServerMetrics {
     for (const histogram of [metrics.timeToFirstToken, metrics.interTokenLatency, metrics.timePerOutputToken, metrics.e2eLatency,
       metrics.queueTime, metrics.prefillTime, metrics.promptTokensPerRequest, metrics.generationTokensPerRequest]) histogram.zero(labels);
     for (const counter of [metrics.promptTokens, metrics.generationTokens, metrics.preemptions, metrics.prefixCacheQueries,
-      metrics.prefixCacheHits, metrics.specDecodeDraftTokens, metrics.specDecodeAcceptedTokens]) counter.inc(labels, 0);
+      metrics.prefixCacheHits, metrics.prefixCacheHostHits, metrics.specDecodeDraftTokens, metrics.specDecodeAcceptedTokens]) counter.inc(labels, 0);
     for (const reason of FINISH_REASONS) metrics.requestSuccess.inc({...labels, finished_reason: reason}, 0);
   }
 }

@@ -46,8 +46,13 @@ export function defineMetrics(registry: Registry) {
     preemptions: counter("num_preemptions_total", "Times a running request was paused to make room for another."),
     prefixCacheQueries: counter("prefix_cache_queries_total", "Tokens looked up in the prefix cache when requests were placed."),
     prefixCacheHits: counter("prefix_cache_hits_total", "Of the tokens looked up, those found cached and so not recomputed."),
+    prefixCacheHostHits: counter("prefix_cache_host_hits_total", "Of the prefix cache hits, tokens restored from the host-memory tier (the rest were resident in a sequence)."),
     specDecodeDraftTokens: counter("spec_decode_num_draft_tokens_total", "Tokens proposed by speculative decoding."),
     specDecodeAcceptedTokens: counter("spec_decode_num_accepted_tokens_total", "Proposed tokens the target model accepted."),
+    canaryRollbacks: counter("canary_rollbacks_total", "Times a canary variant was rolled back to weight 0 (guardrail breach or operator)."),
+    shadowRequests: counter("shadow_requests_total",
+      "Shadow copies by outcome: completed (output discarded), dropped (the shadow engine was busy) or failed.", ["outcome"]),
+    variantTrafficShare: gauge("variant_traffic_share", "Fraction (0-1) of the model's routed traffic the variant is assigned now; 0 for shadows."),
     httpRequests: new Counter({
       name: `${METRIC_PREFIX}http_requests_total`,
       help: "HTTP responses by route and status code; 499 when the client closed the connection first. " +

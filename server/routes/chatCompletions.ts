@@ -1,23 +1,34 @@
 /**
  * `POST /v1/chat/completions`, and the plan of a chat request that it shares with the websocket:
- * validate the body, resolve the model, render the messages with the model's chat template.
+ * validate the body, route it to a variant, render the messages with that variant's chat template
+ * (after its system prompt, when it has one and the request brings none).
  */
+import type {IncomingHttpHeaders} from "node:http";
 import type {FastifyInstance} from "fastify";
+import type {ChatMessage} from "../../engine/ServedModel.ts";
 import type {CompletionTracker} from "../metrics/CompletionTrace.ts";
 import type {ModelRegistry} from "../ModelRegistry.ts";
 import {chatFormat} from "../openai/formats.ts";
 import {chatCompletionBody, messageText} from "../schemas/chatCompletion.ts";
 import {parseBody} from "./parseBody.ts";
 import {runCompletion} from "./runCompletion.ts";
-import type {CompletionPlan} from "./startGeneration.ts";
+import {type CompletionPlan, routeCompletion} from "./startGeneration.ts";
 
-/** The plan of a chat completion body. Throws the client error (400, 404, 503) when there is none. */
-export function planChatCompletion(registry: ModelRegistry, rawBody: unknown): CompletionPlan {
+function withSystemPrompt(messages: readonly ChatMessage[], systemPrompt: string | undefined): readonly ChatMessage[] {
+  if (systemPrompt === undefined || messages.some((message) => message.role === "system" || message.role === "developer")) return messages;
+  return [{role: "system", content: systemPrompt}, ...messages];
+}
+
+/**
+ * The plan of a chat completion body; `headers` carry the sticky key when the model routes by a header.
+ * Throws the client error (400, 404, 503) when there is none.
+ */
+export function planChatCompletion(registry: ModelRegistry, rawBody: unknown, headers?: IncomingHttpHeaders): CompletionPlan {
   const body = parseBody(chatCompletionBody, rawBody);
-  const model = registry.resolve(body.model);
-  const promptTokens = model.renderChat(body.messages.map((message) => ({role: message.role, content: messageText(message.content)})));
+  const messages: ChatMessage[] = body.messages.map((message) => ({role: message.role, content: messageText(message.content)}));
+  const route = routeCompletion(registry, body, headers, (variant) => variant.model.renderChat(withSystemPrompt(messages, variant.defaults.systemPrompt)));
   return {
-    body, model, promptTokens, prompt: body.messages,
+    ...route, body, prompt: body.messages,
     maxTokens: body.max_completion_tokens ?? body.max_tokens,
     idPrefix: "chatcmpl",
     makeFormat: chatFormat
@@ -26,6 +37,6 @@ export function planChatCompletion(registry: ModelRegistry, rawBody: unknown): C
 
 export function registerChatCompletions(app: FastifyInstance, registry: ModelRegistry, tracker: CompletionTracker): void {
   app.post("/v1/chat/completions", async (request, reply) => {
-    await runCompletion({request, reply, plan: planChatCompletion(registry, request.body), tracker});
+    await runCompletion({request, reply, plan: planChatCompletion(registry, request.body, request.headers), tracker});
   });
 }

@@ -30,7 +30,7 @@ export function registerChatCompletionsWs(app: FastifyInstance, deps: ChatWsDeps
       return reply.code(426).header("upgrade", "websocket").send(error.toBody());
     },
     wsHandler: (socket, request) => {
-      new ChatSocket(socket, {...deps, log: request.log});
+      new ChatSocket(socket, {...deps, log: request.log, headers: request.headers});
     }
   });
 }

@@ -1,35 +1,50 @@
 /**
  * `GET /v1/stats`: a small JSON snapshot of each served model for live dashboards (the playground's
  * panel polls it): running and waiting requests, KV cache usage, the prefix cache's hit rate, and
- * finished requests per variant. Read from the engine's own stats when asked, so it costs nothing
- * between polls and works with `--no-metrics`. Under `/v1` so that an auth hook on `/v1/*` covers it
+ * finished requests per variant. A served name with several variants (canary routing) sums its
+ * variants' engines (shadows included: they share the machine) and lists each variant. Read from the
+ * engines' own stats when asked, so it costs nothing between polls and works with `--no-metrics`. Under `/v1` so that an auth hook on `/v1/*` covers it
  * with the rest of the API. `/metrics` remains the place for rates and histograms.
  */
 import type {FastifyInstance} from "fastify";
-import type {ServedModel} from "../../engine/ServedModel.ts";
-import {DEFAULT_VARIANT} from "../../engine/types.ts";
+import type {VariantRouter} from "../canary/VariantRouter.ts";
 import type {ModelRegistry} from "../ModelRegistry.ts";
 import type {VariantTally} from "../stats/VariantTally.ts";
 
-function snapshotOf(model: ServedModel, tally: VariantTally) {
-  const {engine} = model;
-  const stats = engine.stats;
-  const counts = new Map(tally.countsOf(engine));
-  // Every variant is listed from the start, so a panel can show 0 before the first request.
-  if (!counts.has(DEFAULT_VARIANT)) counts.set(DEFAULT_VARIANT, 0);
+function snapshotOf(router: VariantRouter, tally: VariantTally) {
+  const counts = new Map<string, number>();
+  let running = 0;
+  let waiting = 0;
+  let parallel = 0;
+  let numHeldTokensWeighted = 0;
+  let numQueriedTokens = 0;
+  let numHitTokens = 0;
+  for (const variant of router.variants) {
+    const {engine} = variant.model;
+    const stats = engine.stats;
+    const numSequences = engine.scheduler.getSequences().length;
+    running += stats.numRunning;
+    // Preempted requests wait to resume, as in the num_requests_waiting metric.
+    waiting += stats.numWaiting + stats.numPreempted;
+    parallel += numSequences;
+    numHeldTokensWeighted += engine.kvCacheUsage() * numSequences;
+    numQueriedTokens += stats.numPrefixQueryTokensTotal;
+    numHitTokens += stats.numPrefixHitTokensTotal;
+    // Every variant is listed from the start, so a panel can show 0 before the first request.
+    counts.set(variant.name, tally.countsOf(engine).get(variant.name) ?? 0);
+  }
   let numFinishedTotal = 0;
   for (const count of counts.values()) numFinishedTotal += count;
   return {
-    model: model.name,
-    running: stats.numRunning,
-    // Preempted requests wait to resume, as in the num_requests_waiting metric.
-    waiting: stats.numWaiting + stats.numPreempted,
-    parallel: engine.scheduler.getSequences().length,
-    kv_cache_usage: engine.kvCacheUsage(),
+    model: router.name,
+    running,
+    waiting,
+    parallel,
+    kv_cache_usage: parallel === 0 ? 0 : numHeldTokensWeighted / parallel,
     prefix_cache: {
-      queried_tokens: stats.numPrefixQueryTokensTotal,
-      hit_tokens: stats.numPrefixHitTokensTotal,
-      hit_rate: stats.numPrefixQueryTokensTotal === 0 ? null : stats.numPrefixHitTokensTotal / stats.numPrefixQueryTokensTotal
+      queried_tokens: numQueriedTokens,
+      hit_tokens: numHitTokens,
+      hit_rate: numQueriedTokens === 0 ? null : numHitTokens / numQueriedTokens
     },
     variants: [...counts].map(([variant, finished]) => ({
       variant,
@@ -42,8 +57,8 @@ function snapshotOf(model: ServedModel, tally: VariantTally) {
 export function registerStats(app: FastifyInstance, registry: ModelRegistry, tally: VariantTally): void {
   app.get("/v1/stats", async () => {
     // Models are observed once ready, so the warm-up request is not counted.
-    const models = registry.notReadyReason ? [] : registry.list();
-    for (const model of models) tally.observe(model.engine);
-    return {object: "stats", models: models.map((model) => snapshotOf(model, tally))};
+    const routers = registry.notReadyReason ? [] : registry.routers();
+    for (const router of routers) for (const variant of router.variants) tally.observe(variant.model.engine);
+    return {object: "stats", models: routers.map((router) => snapshotOf(router, tally))};
   });
 }

@@ -1,15 +1,20 @@
 /**
  * The body of `POST /v1/completions`: a prompt string (or a one-element array of strings, which the
- * OpenAI SDK sends too); batches of prompts are refused.
+ * OpenAI SDK sends too), at most `MAX_PROMPT_CHARS` long; batches of prompts are refused.
  */
 import {z} from "zod";
+import {MAX_PROMPT_CHARS} from "./limits.ts";
 import {generationFields} from "./sampling.ts";
+
+const promptText = z.string()
+  .min(1, {message: "prompt must not be empty"})
+  .max(MAX_PROMPT_CHARS, {message: `prompt may have at most ${MAX_PROMPT_CHARS} characters`});
 
 export const completionBody = z.object({
   ...generationFields,
   prompt: z.union([
-    z.string().min(1, {message: "prompt must not be empty"}),
-    z.array(z.string().min(1)).length(1, {message: "only one prompt per request is supported"})
+    promptText,
+    z.array(promptText).length(1, {message: "only one prompt per request is supported"})
   ]),
   echo: z.boolean().nullish()
 });

@@ -6,6 +6,7 @@
  * sequences are freed at the next step; a malformed message gets an error message and the socket
  * stays usable. Owns the socket's requests and their lifecycle; not framing rules nor object shapes.
  */
+import type {IncomingHttpHeaders} from "node:http";
 import type {FastifyBaseLogger} from "fastify";
 import type {RawData, WebSocket} from "ws";
 import type {GenerationStream} from "../../engine/GenerationStream.ts";
@@ -24,6 +25,8 @@ export interface ChatSocketDeps extends OutcomeDeps {
   readonly registry: ModelRegistry;
   /** The logger of the socket's upgrade request. */
   readonly log: FastifyBaseLogger;
+  /** The upgrade request's headers: a model may route by a header (its sticky key). */
+  readonly headers: IncomingHttpHeaders;
 }
 
 interface InFlight {
@@ -71,7 +74,7 @@ export class ChatSocket {
     const outcome = new WsRequestOutcome(this.deps, this.deps.log, requestId);
     let started: StartedGeneration;
     try {
-      const plan = planChatCompletion(this.deps.registry, message.body);
+      const plan = planChatCompletion(this.deps.registry, message.body, this.deps.headers);
       started = startGeneration(plan, {arrivalMs, startTrace: (info) => outcome.startTrace(info)});
     } catch (error) {
       const apiError = toApiError(error);

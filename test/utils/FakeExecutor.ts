@@ -22,6 +22,25 @@ export interface FakeExecutorOptions {
   readonly forcedToken?: (requestId: string, numOutputTokens: number) => number | undefined;
   /** Throws for this request id, to test per-request engine faults. */
   readonly failingRequestId?: string;
+  /** Fails this fraction of requests (decided once per request, at its first step): a faulty variant. */
+  readonly failureRate?: number;
+  /** Uniform in [0, 1) for `failureRate`; default Math.random. */
+  readonly random?: () => number;
+  /**
+   * Fails every request whose sequence contains this text (as {@link fakeTokenize} tokenizes it): a
+   * fault tied to one request whatever id the server gave it. It fails at the first step at which the
+   * request has produced `failAfterTokens` tokens (default 0: during its prefill).
+   */
+  readonly failingPromptMarker?: string;
+  readonly failAfterTokens?: number;
+}
+
+function containsRun(haystack: readonly number[], needle: readonly number[]): boolean {
+  outer: for (let start = 0; start + needle.length <= haystack.length; start++) {
+    for (let offset = 0; offset < needle.length; offset++) if (haystack[start + offset] !== needle[offset]) continue outer;
+    return true;
+  }
+  return false;
 }
 
 export class FakeExecutor implements StepExecutor {
@@ -31,6 +50,8 @@ export class FakeExecutor implements StepExecutor {
   readonly sequences: number[][];
   readonly steps: SchedulerOutput[] = [];
   private readonly outputCounts = new Map<string, number>();
+  private readonly isFailingById = new Map<string, boolean>();
+  private readonly markedIds = new Set<string>();
 
   constructor(private readonly options: FakeExecutorOptions = {}) {
     this.numSequences = options.numSequences ?? 2;
@@ -50,7 +71,7 @@ export class FakeExecutor implements StepExecutor {
       if (entry.isNewlyPlaced) sequence.length = entry.numComputedTokens;
       if (sequence.length !== entry.numComputedTokens) throw new Error(`fake sequence ${entry.sequenceIndex} out of sync`);
       sequence.push(...entry.tokens);
-      if (entry.requestId === this.options.failingRequestId) {
+      if (entry.requestId === this.options.failingRequestId || this.isInjectedFailure(entry.requestId) || this.isMarkedFailure(entry.requestId, sequence)) {
         failures.set(entry.requestId, new Error("injected decode failure"));
         continue;
       }
@@ -63,6 +84,24 @@ export class FakeExecutor implements StepExecutor {
       sampledTokens.set(entry.requestId, forced ?? mixed % 26);
     }
     return {sampledTokens, failures, numDecodeCalls: 1};
+  }
+
+  private isMarkedFailure(requestId: string, sequence: readonly number[]): boolean {
+    const marker = this.options.failingPromptMarker;
+    if (marker === undefined) return false;
+    if (!this.markedIds.has(requestId) && containsRun(sequence, fakeTokenize(marker))) this.markedIds.add(requestId);
+    return this.markedIds.has(requestId) && (this.outputCounts.get(requestId) ?? 0) >= (this.options.failAfterTokens ?? 0);
+  }
+
+  private isInjectedFailure(requestId: string): boolean {
+    const rate = this.options.failureRate ?? 0;
+    if (rate <= 0) return false;
+    let isFailing = this.isFailingById.get(requestId);
+    if (isFailing === undefined) {
+      isFailing = (this.options.random ?? Math.random)() < rate;
+      this.isFailingById.set(requestId, isFailing);
+    }
+    return isFailing;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {}

@@ -11,7 +11,7 @@ import {randomUUID} from "node:crypto";
 import {EventEmitter} from "node:events";
 import {DEFAULT_BLOCK_SIZE} from "../kvcache/index.ts";
 import {Scheduler} from "../scheduler/Scheduler.ts";
-import type {FinishedRequest, ScheduledRequest, SchedulerOutput, SchedulerStats, SchedulingPolicy} from "../scheduler/types.ts";
+import type {FinishReason, FinishedRequest, ScheduledRequest, SchedulerOutput, SchedulerStats, SchedulingPolicy} from "../scheduler/types.ts";
 import {EngineError} from "./errors.ts";
 import type {ExecutedStep, SamplingPlan, StepExecutor} from "./executor/types.ts";
 import {GenerationStream} from "./GenerationStream.ts";
@@ -43,7 +43,8 @@ export interface EngineEvents {
 export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposable {
   readonly scheduler: Scheduler;
   private readonly states = new Map<string, RequestState>();
-  private readonly pendingAborts = new Set<string>();
+  /** Requests to end at the next step boundary, with the reason they end with. */
+  private readonly pendingAborts = new Map<string, FinishReason>();
   private readonly clock: () => number;
   private loop: Promise<void> | null = null;
   private isAccepting = true;
@@ -140,9 +141,9 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
   }
 
   /** Ends a request at the next step boundary (at once if the loop is idle). */
-  abort(requestId: string): void {
+  abort(requestId: string, reason: FinishReason = "abort"): void {
     if (!this.states.has(requestId)) return;
-    this.pendingAborts.add(requestId);
+    this.pendingAborts.set(requestId, reason);
     this.ensureLoop();
   }
 
@@ -231,8 +232,8 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
   }
 
   private applyAborts(): void {
-    for (const requestId of this.pendingAborts) {
-      const finished = this.scheduler.abort(requestId, "abort");
+    for (const [requestId, reason] of this.pendingAborts) {
+      const finished = this.scheduler.abort(requestId, reason);
       if (finished) this.finish(finished);
       else this.states.delete(requestId);
     }
@@ -247,17 +248,31 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
     this.emit("requestFinished", {requestId: finished.requestId, variant: state.variant, summary});
   }
 
-  /** Stops admitting; resolves when every running and waiting request has finished. */
-  async drain(): Promise<void> {
+  /**
+   * Stops admitting; resolves when every running and waiting request has finished, or once
+   * `timeoutMs` has passed, after ending the rest with "timeout" (they keep what they generated and
+   * their clients get a final chunk).
+   */
+  async drain(timeoutMs = Infinity): Promise<void> {
     this.isAccepting = false;
-    while (this.loop) await this.loop;
+    const timer = Number.isFinite(timeoutMs) ? setTimeout(() => this.endAll("timeout"), timeoutMs) : undefined;
+    try {
+      while (this.loop) await this.loop;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Ends every request at the next step boundary with `reason`. */
+  endAll(reason: FinishReason): void {
+    for (const requestId of this.states.keys()) this.pendingAborts.set(requestId, reason);
+    this.ensureLoop();
   }
 
   /** Ends every request now (reason "abort") and waits for the loop; the executor's owner frees it. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.isAccepting = false;
-    for (const requestId of this.states.keys()) this.pendingAborts.add(requestId);
-    this.ensureLoop();
+    this.endAll("abort");
     while (this.loop) await this.loop;
   }
 }

@@ -21,6 +21,7 @@ export function singleVariant(model: ServedModel): Variant {
 export class ModelRegistry implements AsyncDisposable {
   private readonly routersByName = new Map<string, VariantRouter>();
   private loadingReason: string | null = "the model is loading";
+  private isShuttingDown = false;
 
   /** Why the server is not ready, or null once every model is registered. */
   get notReadyReason(): string | null {
@@ -38,6 +39,11 @@ export class ModelRegistry implements AsyncDisposable {
     this.routersByName.set(router.name, router);
   }
 
+  /** From now on every lookup answers 503 (shutting_down): running requests finish, new ones are refused. */
+  stopAdmitting(): void {
+    this.isShuttingDown = true;
+  }
+
   markReady(): void {
     this.loadingReason = null;
   }
@@ -53,6 +59,7 @@ export class ModelRegistry implements AsyncDisposable {
 
   /** The router of the model a request asked for; throws the matching client error otherwise. */
   resolve(name: string | null | undefined): VariantRouter {
+    if (this.isShuttingDown) throw new EngineError("shutting_down", "the server is shutting down");
     if (this.loadingReason !== null) throw new EngineError("not_ready", this.loadingReason);
     if (name == null) return this.routers()[0]!;
     const router = this.routersByName.get(name);

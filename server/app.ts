@@ -24,6 +24,8 @@ import {registerMetrics} from "./routes/metrics.ts";
 import {registerModels} from "./routes/models.ts";
 import {registerPlayground} from "./routes/playground.ts";
 import {registerStats} from "./routes/stats.ts";
+import cors from "@fastify/cors";
+import {type ApiKeyOptions, registerApiKeyAuth} from "./auth/apiKeyAuth.ts";
 import {VariantTally} from "./stats/VariantTally.ts";
 
 export interface AppOptions {
@@ -42,6 +44,10 @@ export interface AppOptions {
   readonly notReadyReason?: () => string | null;
   /** Bearer key of the `/admin` API (`--admin-key`); undefined: no admin API (its paths are 404). */
   readonly adminKey?: string;
+  /** API keys protecting `/v1/*` (none: open). */
+  readonly apiKeys?: ApiKeyOptions;
+  /** Origins allowed by CORS (`--cors-origin`); undefined: CORS off, as by default. */
+  readonly corsOrigins?: readonly string[];
 }
 
 const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -68,6 +74,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   for (const router of registry.routers()) observeRouter(router, metrics, app.log);
   const tracker = new CompletionTracker(options.isPromptLogged ?? false);
   registerRequestHooks(app, metrics);
+  if (options.corsOrigins && options.corsOrigins.length > 0) {
+    void app.register(cors, {origin: options.corsOrigins.includes("*") ? true : [...options.corsOrigins]});
+  }
+  if (options.apiKeys) registerApiKeyAuth(app, options.apiKeys);
   // Only JSON bodies mean anything here; other content types get fastify's 415.
   app.removeContentTypeParser("text/plain");
   app.setErrorHandler(handleError);

@@ -3,6 +3,7 @@
  * Owns parsing and validation into a plain config record; `main.ts` acts on it.
  */
 import {Command, InvalidArgumentError, Option} from "commander";
+import {readApiKeyFile} from "./auth/apiKeyAuth.ts";
 import type {GpuChoice} from "../engine/model/loadLlamaRuntime.ts";
 import type {SchedulingPolicy} from "../scheduler/types.ts";
 
@@ -24,6 +25,11 @@ export interface ServerConfig {
   readonly maxQueue: number;
   readonly policy: SchedulingPolicy;
   readonly isPreemptionEnabled: boolean;
+  readonly shutdownTimeoutMs: number;
+  readonly apiKeys: readonly string[];
+  readonly isObservabilityProtected: boolean;
+  readonly corsOrigins: readonly string[] | undefined;
+  readonly maxBodyBytes: number;
   /** Megabytes of the host-memory prefix tier; 0 turns that tier off. */
   readonly prefixCacheMb: number;
   readonly isPrefixCachingEnabled: boolean;
@@ -68,6 +74,12 @@ export function buildCli(): Command {
     .addOption(option("--policy <policy>", "queue order: fcfs, or priority (the request's `priority`, lower first)", "INFLIGHT_POLICY").choices(["fcfs", "priority"]).default("fcfs"))
     .addOption(option("--prefix-cache-mb <n>", "host-memory tier of the prefix cache: megabytes of saved sequence states (0 = off)", "INFLIGHT_PREFIX_CACHE_MB").default(1024).argParser(integer(0)))
     .addOption(option("--no-prefix-cache", "never reuse cached prefixes: every request prefills in full (to measure the cache)", "INFLIGHT_NO_PREFIX_CACHE"))
+    .addOption(option("--api-key <key>", "require Authorization: Bearer <key> on /v1/*", "INFLIGHT_API_KEY"))
+    .addOption(option("--api-key-file <file>", "file of accepted API keys, one per line (# comments)", "INFLIGHT_API_KEY_FILE"))
+    .addOption(option("--protect-observability", "with API keys: also protect /health, /ready and /metrics", "INFLIGHT_PROTECT_OBSERVABILITY"))
+    .addOption(option("--cors-origin <origins>", "comma-separated origins allowed by CORS, or * (default: CORS off)", "INFLIGHT_CORS_ORIGIN"))
+    .addOption(option("--max-body <bytes>", "largest request body (and websocket message) accepted", "INFLIGHT_MAX_BODY").default(4 * 1024 * 1024).argParser(integer(1024)))
+    .addOption(option("--shutdown-timeout <seconds>", "on SIGTERM/SIGINT, how long running requests may finish before they are ended", "INFLIGHT_SHUTDOWN_TIMEOUT").default(30).argParser(integer(0)))
     .addOption(option("--preempt", "with --policy priority: pause the worst running request for a better waiting one (it resumes later)", "INFLIGHT_PREEMPT"))
     .addOption(option("--request-timeout <seconds>", "end requests unfinished this long after arrival (waiting: 504; running: what they have); 0 = none", "INFLIGHT_REQUEST_TIMEOUT").default(0).argParser(integer(0)))
     .addOption(option("--log-level <level>", "fatal, error, warn, info, debug", "INFLIGHT_LOG_LEVEL").default("info"))
@@ -96,6 +108,11 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
     maxQueue: o.maxQueue,
     policy: o.policy,
     isPreemptionEnabled: o.preempt === true,
+    shutdownTimeoutMs: o.shutdownTimeout * 1000,
+    apiKeys: [...(o.apiKey ? [o.apiKey as string] : []), ...(o.apiKeyFile ? readApiKeyFile(o.apiKeyFile) : [])],
+    isObservabilityProtected: o.protectObservability === true,
+    corsOrigins: o.corsOrigin ? String(o.corsOrigin).split(",").map((origin) => origin.trim()).filter(Boolean) : undefined,
+    maxBodyBytes: o.maxBody,
     prefixCacheMb: o.prefixCache === false ? 0 : o.prefixCacheMb,
     isPrefixCachingEnabled: o.prefixCache !== false,
     requestTimeoutMs: o.requestTimeout > 0 ? o.requestTimeout * 1000 : undefined,

@@ -25,7 +25,12 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  const config = parseConfig(process.argv.slice(2));
+  let config;
+  try {
+    config = parseConfig(process.argv.slice(2));
+  } catch (error) {
+    fail((error as Error).message);
+  }
   const registry = new ModelRegistry();
   const metrics = config.isMetricsEnabled ? new ServerMetrics() : null;
   // Readiness beyond the registry's "loading": the warm-up, which runs once the model is loaded.
@@ -36,7 +41,10 @@ async function main(): Promise<void> {
     metrics,
     isPromptLogged: config.isPromptLogged,
     notReadyReason: () => startupReason,
-    adminKey: config.adminKey
+    adminKey: config.adminKey,
+    apiKeys: {keys: config.apiKeys, isObservabilityProtected: config.isObservabilityProtected},
+    corsOrigins: config.corsOrigins,
+    bodyLimitBytes: config.maxBodyBytes
   });
   const log = (message: string): void => app.log.info(message);
   let variantsFile: VariantsFile | null = null;
@@ -58,8 +66,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     isShuttingDown = true;
-    log(`${signal}: draining and shutting down`);
-    for (const model of registry.list()) await model.engine.drain();
+    log(`${signal}: refusing new requests, letting running ones finish (up to ${config.shutdownTimeoutMs / 1000} s)`);
+    registry.stopAdmitting();
+    // Past the timeout the rest end with what they have, with a final chunk and [DONE].
+    await Promise.all(registry.list().map((model) => model.engine.drain(config.shutdownTimeoutMs)));
     await app.close();
     await registry[Symbol.asyncDispose]();
     // Shared weights go last: every context on them is gone by now.

@@ -1,8 +1,10 @@
 /**
- * Writes a synthetic llama-architecture GGUF: shapes from a preset, random weights from a seed, a real
- * gpt2 byte-level BPE vocabulary and a ChatML chat template. Random weights produce gibberish but
- * exercise every real code path at a realistic cost per token. Owns the tensor list and the metadata;
- * byte layout is `ggufWriter.ts`'s, vocabulary `gpt2Vocab.ts`'s.
+ * Writes a synthetic llama-architecture GGUF: shapes and knobs from a preset, random weights from a
+ * seed, a real gpt2 byte-level BPE vocabulary and a ChatML chat template. Random weights produce
+ * gibberish but exercise every real code path at a realistic cost per token. Each tensor draws from its
+ * own stream keyed by (seed, tensor name), so a draft preset's layers are its target's, byte for byte.
+ * Owns the tensor list and the metadata; byte layout is `ggufWriter.ts`'s, vocabulary `gpt2Vocab.ts`'s,
+ * measuring what the knobs do `measureSynthetic.ts`'s.
  */
 import {renameSync} from "node:fs";
 import {buildGpt2Vocabulary} from "./gpt2Vocab.ts";
@@ -11,7 +13,7 @@ import type {SyntheticPreset} from "./presets.ts";
 import {Prng, toHalfBits} from "./prng.ts";
 
 /** Bumped whenever the bytes written for a (preset, seed) change, so caches regenerate. */
-export const SYNTHETIC_WRITER_VERSION = 1;
+export const SYNTHETIC_WRITER_VERSION = 2;
 
 /** ChatML, the template most small chat models ship; node-llama-cpp renders it through Jinja. */
 export const CHATML_TEMPLATE =
@@ -26,11 +28,9 @@ const CHUNK_ELEMENTS = 32 * 32768;
 export interface SyntheticModelOptions {
   readonly preset: SyntheticPreset;
   readonly seed: number;
-  /** Multiplies the final norm, which sharpens (> 1) or flattens (< 1) next-token distributions. */
-  readonly logitScale?: number;
 }
 
-function randomTensor(name: string, dims: readonly number[], type: GgmlTypeId, std: number, prng: Prng): GgufTensor {
+function randomTensor(name: string, dims: readonly number[], type: GgmlTypeId, std: number, seed: number): GgufTensor {
   const numElements = dims.reduce((a, b) => a * b, 1);
   return {
     name,
@@ -38,6 +38,7 @@ function randomTensor(name: string, dims: readonly number[], type: GgmlTypeId, s
     type,
     byteLength: tensorByteLength(type, numElements),
     writeData: (write) => {
+      const prng = Prng.forKey(seed, name);
       for (let done = 0; done < numElements; done += CHUNK_ELEMENTS) {
         const count = Math.min(CHUNK_ELEMENTS, numElements - done);
         write(type === GgmlType.Q8_0 ? randomQ8Blocks(count, std, prng) : randomHalfs(count, std, prng));
@@ -76,31 +77,39 @@ function constantF32(name: string, length: number, value: number): GgufTensor {
   };
 }
 
-function buildTensors(preset: SyntheticPreset, numVocab: number, seed: number, logitScale: number): GgufTensor[] {
-  const prng = new Prng(seed);
+function buildTensors(preset: SyntheticPreset, numVocab: number, seed: number): GgufTensor[] {
   const type = preset.weightType === "q8_0" ? GgmlType.Q8_0 : GgmlType.F16;
   const {hiddenSize: hidden, ffnSize: ffn} = preset;
   const kvSize = (hidden / preset.numHeads) * preset.numKvHeads;
   const inStd = 1 / Math.sqrt(hidden);
   // GPT-2's residual scaling keeps the residual stream's spread flat across many layers.
-  const outStd = inStd / Math.sqrt(2 * preset.numLayers);
-  const tensors: GgufTensor[] = [randomTensor("token_embd.weight", [hidden, numVocab], type, 0.02, prng)];
+  const outStd = inStd / Math.sqrt(2 * preset.residualDepth);
+  const random = (name: string, dims: readonly number[], std: number): GgufTensor => randomTensor(name, dims, type, std, seed);
+  const tensors: GgufTensor[] = [random("token_embd.weight", [hidden, numVocab], 0.02)];
   for (let layer = 0; layer < preset.numLayers; layer++) {
     const blk = `blk.${layer}`;
+    // Only the projections that write into the residual stream are scaled: a later layer still reads
+    // a normalised stream at full strength, and its whole contribution shrinks linearly with the knob.
+    const residualStd = outStd * (layer < preset.leadingLayers ? 1 : preset.laterLayerScale);
     tensors.push(
       constantF32(`${blk}.attn_norm.weight`, hidden, 1),
-      randomTensor(`${blk}.attn_q.weight`, [hidden, hidden], type, inStd, prng),
-      randomTensor(`${blk}.attn_k.weight`, [hidden, kvSize], type, inStd, prng),
-      randomTensor(`${blk}.attn_v.weight`, [hidden, kvSize], type, inStd, prng),
-      randomTensor(`${blk}.attn_output.weight`, [hidden, hidden], type, outStd, prng),
+      random(`${blk}.attn_q.weight`, [hidden, hidden], inStd),
+      random(`${blk}.attn_k.weight`, [hidden, kvSize], inStd),
+      random(`${blk}.attn_v.weight`, [hidden, kvSize], inStd),
+      random(`${blk}.attn_output.weight`, [hidden, hidden], residualStd),
       constantF32(`${blk}.ffn_norm.weight`, hidden, 1),
-      randomTensor(`${blk}.ffn_gate.weight`, [hidden, ffn], type, inStd, prng),
-      randomTensor(`${blk}.ffn_up.weight`, [hidden, ffn], type, inStd, prng),
-      randomTensor(`${blk}.ffn_down.weight`, [ffn, hidden], type, outStd * Math.sqrt(hidden / ffn), prng)
+      random(`${blk}.ffn_gate.weight`, [hidden, ffn], inStd),
+      random(`${blk}.ffn_up.weight`, [hidden, ffn], inStd),
+      random(`${blk}.ffn_down.weight`, [ffn, hidden], residualStd * Math.sqrt(hidden / ffn))
     );
   }
-  // No output.weight: llama.cpp then ties the output head to token_embd, as small models do.
-  tensors.push(constantF32("output_norm.weight", hidden, logitScale));
+  // An output head of its own, though SmolLM ties it to token_embd: a random tied head favours the
+  // input token (its own embedding is in the stream), and greedy runs then repeat one token forever.
+  // Unit-spread rows make logitScale the logits' standard deviation whatever the hidden size.
+  tensors.push(
+    constantF32("output_norm.weight", hidden, preset.logitScale),
+    random("output.weight", [hidden, numVocab], inStd)
+  );
   return tensors;
 }
 
@@ -137,12 +146,12 @@ function buildMetadata(preset: SyntheticPreset, seed: number): Map<string, GgufV
 }
 
 /** Writes the model to `path` (through a temporary file, so readers never see half a model). */
-export function writeSyntheticModel(path: string, {preset, seed, logitScale = 1}: SyntheticModelOptions): number {
+export function writeSyntheticModel(path: string, {preset, seed}: SyntheticModelOptions): number {
   if (preset.hiddenSize % preset.numHeads !== 0) throw new Error(`${preset.name}: hidden size must divide by heads`);
   const metadata = buildMetadata(preset, seed);
   const numVocab = buildGpt2Vocabulary().tokens.length;
   const temporaryPath = `${path}.${process.pid}.tmp`;
-  const size = writeGguf(temporaryPath, metadata, buildTensors(preset, numVocab, seed, logitScale));
+  const size = writeGguf(temporaryPath, metadata, buildTensors(preset, numVocab, seed));
   renameSync(temporaryPath, path);
   return size;
 }

@@ -10,9 +10,9 @@
  *   not unique across served models. Changes apply to the next request routed; requests in flight
  *   keep the engine they started on.
  */
-import {createHash, timingSafeEqual} from "node:crypto";
 import type {FastifyInstance} from "fastify";
 import {z} from "zod";
+import {isBearerKeyValid} from "../auth/bearer.ts";
 import {routerSnapshot} from "../canary/routerSnapshot.ts";
 import type {VariantRouter} from "../canary/VariantRouter.ts";
 import {ApiError} from "../errors.ts";
@@ -26,11 +26,9 @@ const actionBody = z.discriminatedUnion("action", [
   z.object({action: z.literal("start_rollout"), model: z.string().optional()})
 ]);
 
-/** Hashing both sides first gives equal lengths, so the comparison leaks neither content nor length. */
+/** Constant-time, as every key check (auth/bearer.ts). */
 export function isAdminKeyValid(authorization: string | undefined, adminKey: string): boolean {
-  const match = /^Bearer (.+)$/i.exec(authorization ?? "");
-  const digest = (text: string): Buffer => createHash("sha256").update(text).digest();
-  return match !== null && timingSafeEqual(digest(match[1]!), digest(adminKey));
+  return isBearerKeyValid(authorization, [adminKey]);
 }
 
 function routerOf(registry: ModelRegistry, variantName: string, modelName: string | undefined): VariantRouter {

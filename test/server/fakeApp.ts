@@ -7,6 +7,7 @@ import {type AppOptions, buildApp} from "../../server/app.ts";
 import {ModelRegistry} from "../../server/ModelRegistry.ts";
 import type {FakeExecutorOptions} from "../utils/FakeExecutor.ts";
 import {createFakeServedModel, type FakeServedModel} from "../utils/fakeServedModel.ts";
+import {listenOnLoopback} from "../utils/listenOnLoopback.ts";
 
 export interface FakeApp extends AsyncDisposable {
   readonly url: string;
@@ -24,11 +25,9 @@ export async function startFakeApp(options: FakeExecutorOptions & {
   registry.add(model);
   registry.markReady();
   const app = buildApp({registry, ...options.app});
-  await app.listen({host: "127.0.0.1", port: 0});
-  const address = app.server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
+  const url = await listenOnLoopback(app);
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url,
     app,
     model,
     async [Symbol.asyncDispose]() {

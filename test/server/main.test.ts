@@ -5,10 +5,10 @@
  */
 import {spawn} from "node:child_process";
 import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
-import {createServer} from "node:net";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, describe, expect, it} from "vitest";
+import {freePort} from "../../bench/scenarios/serverProcess.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const folder = mkdtempSync(join(tmpdir(), "inflight-main-"));
@@ -30,15 +30,6 @@ function startServer(args: string[], env: Record<string, string> = {}) {
   child.stderr.on("data", (data) => { stderr += data; });
   const exited = new Promise<Run>((resolve) => child.on("exit", (code) => resolve({code, stdout, stderr})));
   return {child, exited, output: () => stdout + stderr};
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 describe("server/start.ts and server/main.ts", () => {

@@ -4,21 +4,12 @@
  * the model's series, and `--no-metrics` takes /metrics away.
  */
 import {spawn} from "node:child_process";
-import {createServer} from "node:net";
 import {join} from "node:path";
 import {describe, expect, it} from "vitest";
 import {Scrape} from "./scrape.ts";
+import {freePort} from "../../bench/scenarios/serverProcess.ts";
 
 const root = join(import.meta.dirname, "..", "..");
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 /** Starts the server, polls /ready until 200, and returns the reasons it gave on the way. */
 async function startUntilReady(args: string[]) {

@@ -8,8 +8,8 @@ import {startFakeApp, type FakeApp} from "./fakeApp.ts";
 let app: FakeApp;
 
 beforeAll(async () => {
-  // Steps of 30 ms: two requests sent together reach their deadlines within the same step.
-  app = await startFakeApp({numSequences: 1, stepDelayMs: 30, requestTimeoutMs: 150});
+  // Steps of 80 ms: two requests sent together reach their deadlines within the same step.
+  app = await startFakeApp({numSequences: 1, stepDelayMs: 80, requestTimeoutMs: 400});
 });
 
 afterAll(async () => {

@@ -9,6 +9,7 @@ import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
 import {buildApp} from "../../server/app.ts";
 import {ModelRegistry} from "../../server/ModelRegistry.ts";
 import type {StepRecord} from "../../engine/types.ts";
+import {listenOnLoopback} from "./listenOnLoopback.ts";
 
 export interface SyntheticServer extends AsyncDisposable {
   readonly url: string;
@@ -46,11 +47,9 @@ export async function startSyntheticServer(options: SyntheticServerOptions = {})
   registry.add(model);
   registry.markReady();
   const app = buildApp({registry});
-  await app.listen({host: "127.0.0.1", port: 0});
-  const address = app.server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
+  const url = await listenOnLoopback(app);
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url,
     app,
     model,
     steps,

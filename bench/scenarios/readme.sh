@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every benchmark behind the README's performance tables, one after another on a quiet machine,
+# and keeps each one's output under bench/results/ (git-ignored). About 20 minutes on 2 cores,
+# plus the 10-minute soak with --soak. Needs the reference binaries: npm run bench:reference.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=bench/results
+mkdir -p "$out"
+run() { local name=$1; shift; echo "== $name: $*" >&2; "$@" 2>&1 | tee "$out/$name.txt"; }
+run parity npm run -s bench:parity -- --model synthetic:small --batch 1,4,8 --rounds 2 --json "$out/parity.json"
+run parity-tiny npm run -s bench:parity -- --model synthetic:tiny --batch 1,8 --rounds 2 --json "$out/parity-tiny.json"
+run overhead npm run -s bench:overhead -- --model synthetic:small --concurrency 1,4,8,16 --output-len 128 --rounds 2 --json "$out/overhead.json"
+run overhead-threads1 npm run -s bench:overhead -- --model synthetic:small --concurrency 4,8 --output-len 128 --rounds 2 --threads 1 --json "$out/overhead-threads1.json"
+run prefix npm run -s bench:prefix -- --model synthetic:small --conversations 16 --turns 4 --system-len 500 --rounds 2 --json "$out/prefix.json"
+run metrics npm run -s bench:metrics -- --model synthetic:small --concurrency 4 --output-len 128 --rounds 4
+if [ "${1:-}" = "--soak" ]; then run soak npm run -s bench:soak -- --duration 600 --json "$out/soak.json"; fi

@@ -10,7 +10,7 @@ import {randomUUID} from "node:crypto";
 import websocket from "@fastify/websocket";
 import Fastify, {type FastifyInstance, type FastifyServerOptions, LogController} from "fastify";
 import {observeRouter} from "./canary/observeRouter.ts";
-import {ApiError, handleError} from "./errors.ts";
+import {ApiError, handleClientError, handleError} from "./errors.ts";
 import {CompletionTracker} from "./metrics/CompletionTrace.ts";
 import {registerRequestHooks} from "./metrics/requestHooks.ts";
 import {ServerMetrics} from "./metrics/ServerMetrics.ts";
@@ -66,8 +66,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
     genReqId: (request) => requestIdOf(request.headers["x-request-id"]),
     // Per-request access lines would sit on the streaming hot path; finished requests are logged once instead.
     logController: new LogController({disableRequestLogging: true}),
-    // Streams can last minutes; the engine, not the socket timer, decides when a request ends.
-    requestTimeout: 0
+    // Node's requestTimeout covers receiving a request, not the response: streams can still last
+    // minutes, while a client that never finishes sending its body is cut off (408).
+    requestTimeout: 30_000,
+    // Shutdown drains the engines first; sockets left after that (some never carried a request)
+    // must not hold the process for a minute.
+    forceCloseConnections: true,
+    // Malformed HTTP (before fastify has a request) is answered in OpenAI's error shape too.
+    clientErrorHandler: handleClientError
   });
   const metrics = options.metrics === undefined ? new ServerMetrics() : options.metrics;
   if (metrics) app.addHook("onClose", async () => metrics.close());

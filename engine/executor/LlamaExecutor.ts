@@ -9,6 +9,7 @@ import type {BatchItem, LlamaContext, LlamaContextSequence, PrioritizedBatchItem
 import type {ScheduledRequest, SchedulerOutput} from "../../scheduler/types.ts";
 import {DEFAULT_BLOCK_SIZE} from "../../kvcache/index.ts";
 import {HostPrefixStore} from "../prefix/HostPrefixStore.ts";
+import {SamplerMemoryReclaimer} from "./SamplerMemoryReclaimer.ts";
 import type {ExecutedStep, SamplingPlan, StepExecutor} from "./types.ts";
 
 export interface LlamaExecutorOptions {
@@ -16,7 +17,12 @@ export interface LlamaExecutorOptions {
   readonly hostPrefixCacheBytes?: number;
   /** The scheduler's KV block size, so the tier hashes prefixes in the same blocks. */
   readonly blockSize?: number;
+  /** Tokens in the model's vocabulary: sizes the sampler buffers left for the garbage collector. */
+  readonly vocabularySize?: number;
 }
+
+/** Bytes of one llama_token_data entry (id, logit, p): a sampler's candidate buffer holds one per token. */
+const BYTES_PER_CANDIDATE = 12;
 
 /** Takes every queued item whole: the scheduler already kept the step within the batch size. */
 function takeWholeItems({items, size}: {items: readonly BatchItem[]; size: number}): PrioritizedBatchItem[] {
@@ -40,6 +46,7 @@ export class LlamaExecutor implements StepExecutor {
 
   /** The host-memory prefix tier, when enabled; the engine hands it to the scheduler as its index. */
   readonly hostPrefixStore: HostPrefixStore | undefined;
+  private readonly samplerMemory: SamplerMemoryReclaimer;
 
   /** Use {@link LlamaExecutor.batchingOptions} when creating `context`, so decode calls are counted. */
   constructor(private readonly context: LlamaContext, decodeCounter: {count: number}, options: LlamaExecutorOptions = {}) {
@@ -47,6 +54,7 @@ export class LlamaExecutor implements StepExecutor {
     this.hostPrefixStore = options.hostPrefixCacheBytes
       ? new HostPrefixStore({maxBytes: options.hostPrefixCacheBytes, blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE})
       : undefined;
+    this.samplerMemory = new SamplerMemoryReclaimer((options.vocabularySize ?? 131_072) * BYTES_PER_CANDIDATE);
     this.numSequences = context.totalSequences;
     // node-llama-cpp keeps one cell free per sequence: it holds at most contextSize - 1 tokens.
     this.sequenceCapacity = context.contextSize - 1;
@@ -82,6 +90,8 @@ export class LlamaExecutor implements StepExecutor {
     const active = output.scheduled.filter((entry) => !failures.has(entry.requestId));
     // Issued synchronously, one after another, so every call is queued before the batch dispatches.
     const settled = await Promise.allSettled(active.map((entry) => this.evaluate(entry, plans.get(entry.requestId))));
+    // Each controlledEvaluate call above left a sampler for the garbage collector.
+    this.samplerMemory.noteSamplers(active.length);
     const sampledTokens = new Map<string, number>();
     settled.forEach((result, index) => {
       const {requestId} = active[index]!;

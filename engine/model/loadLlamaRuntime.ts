@@ -99,7 +99,10 @@ export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<Ll
     }
     throw new EngineError("model_load_failed", `cannot create a context (${options.parallel} x ${options.ctxSize} tokens): ${(error as Error).message}`);
   }
-  const executor = new LlamaExecutor(context, decodeCounter, {hostPrefixCacheBytes: (options.prefixCacheMb ?? 0) * 1024 * 1024});
+  const executor = new LlamaExecutor(context, decodeCounter, {
+    hostPrefixCacheBytes: (options.prefixCacheMb ?? 0) * 1024 * 1024,
+    vocabularySize: model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length
+  });
   return {
     llama,
     model,

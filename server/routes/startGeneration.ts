@@ -20,6 +20,7 @@ import type {ModelRegistry} from "../ModelRegistry.ts";
 import type {CompletionFormat, ResponseIdentity} from "../openai/formats.ts";
 import type {GenerationFields} from "../schemas/sampling.ts";
 import {toGenerationRequest} from "./generationRequest.ts";
+import {EngineError} from "../../engine/errors.ts";
 
 /** Where a request goes: its router, the variant chosen, and its prompt rendered for that variant. */
 export interface CompletionRoute {
@@ -90,6 +91,10 @@ export function startGeneration(plan: CompletionPlan, start: GenerationStart): S
   } catch (error) {
     // A server-side refusal counts against the variant's guardrails; client errors (400, 429) do not.
     if (toApiError(error).statusCode >= 500) plan.router.monitor.recordFailure(variant);
+    // The engine cannot know which field held the prompt; text completions name `prompt`.
+    if (error instanceof EngineError && error.code === "context_length_exceeded" && plan.idPrefix === "cmpl") {
+      throw new EngineError(error.code, error.message, "prompt");
+    }
     throw error;
   }
   trace.attach(stream);

@@ -3,6 +3,7 @@
  * JSON object or an SSE stream: text, finish reason, usage, the `timings` object and (for streams)
  * every chunk, so tests can compare what responses report with what /metrics counts.
  */
+import type {Timings} from "../../server/openai/formats.ts";
 import {readSse} from "../utils/sse.ts";
 
 export interface Completion {
@@ -17,16 +18,7 @@ export interface Completion {
   readonly chunks: readonly Record<string, unknown>[];
 }
 
-export interface Timings {
-  readonly queue_ms: number;
-  readonly prompt_ms: number | null;
-  readonly ttft_ms: number | null;
-  readonly tpot_ms: number | null;
-  readonly e2e_ms: number;
-  readonly prompt_tokens: number;
-  readonly cached_tokens: number;
-  readonly generated_tokens: number;
-}
+export type {Timings};
 
 type Chunk = Record<string, unknown> & {
   id: string;

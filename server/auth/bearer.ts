@@ -15,8 +15,9 @@ export function bearerKeyOf(authorization: string | undefined): string | null {
 
 /** True when the header carries one of `keys`. */
 export function isBearerKeyValid(authorization: string | undefined, keys: readonly string[]): boolean {
-  const presented = digest(bearerKeyOf(authorization) ?? "");
+  const presentedKey = bearerKeyOf(authorization);
+  const presented = digest(presentedKey ?? "");
   let isValid = false;
   for (const key of keys) isValid = timingSafeEqual(presented, digest(key)) || isValid;
-  return isValid && bearerKeyOf(authorization) !== null;
+  return isValid && presentedKey !== null;
 }

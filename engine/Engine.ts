@@ -11,7 +11,9 @@ import {randomUUID} from "node:crypto";
 import {EventEmitter} from "node:events";
 import {DEFAULT_BLOCK_SIZE} from "../kvcache/index.ts";
 import {Scheduler} from "../scheduler/Scheduler.ts";
-import type {FinishReason, FinishedRequest, ScheduledRequest, SchedulerOutput, SchedulerStats, SchedulingPolicy} from "../scheduler/types.ts";
+import type {
+  FinishReason, FinishedRequest, ScheduledRequest, SchedulerOutput, SchedulerStats, SchedulingPolicy, SpeculationConfig
+} from "../scheduler/types.ts";
 import {EngineError} from "./errors.ts";
 import type {ExecutedStep, SamplingPlan, StepExecutor} from "./executor/types.ts";
 import {GenerationStream} from "./GenerationStream.ts";
@@ -32,6 +34,8 @@ export interface EngineOptions {
   readonly isPrefixCachingEnabled?: boolean;
   /** Requests still unfinished this long after arrival end with "timeout"; undefined = no limit. */
   readonly requestTimeoutMs?: number;
+  /** Speculative decoding's adaptive rule; only for an executor that can draft. Undefined: off. */
+  readonly speculation?: SpeculationConfig;
   readonly clock?: () => number;
 }
 
@@ -65,7 +69,8 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
       isPrefixCachingEnabled: options.isPrefixCachingEnabled ?? true,
       // Reusing less than a block is not worth overwriting another conversation's cached prefix.
       minPrefixMatchTokens: DEFAULT_BLOCK_SIZE,
-      hostPrefixIndex: executor.hostPrefixStore
+      hostPrefixIndex: executor.hostPrefixStore,
+      speculation: options.speculation
     });
   }
 
@@ -128,6 +133,7 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
       promptTokens: request.promptTokens,
       maxTokens,
       priority: request.priority,
+      isSpeculationAllowed: request.isSpeculationAllowed ?? true,
       arrivalMs: request.arrivalMs ?? now,
       deadlineMs: request.deadlineMs ?? (this.options.requestTimeoutMs === undefined ? undefined : (request.arrivalMs ?? now) + this.options.requestTimeoutMs)
     });
@@ -175,7 +181,7 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
     for (const entry of output.scheduled) {
       const state = this.states.get(entry.requestId)!;
       if (entry.isNewlyPlaced) state.markScheduled(startMs, entry.numComputedTokens);
-      if (entry.isSampling) plans.set(entry.requestId, state.samplingPlan());
+      if (entry.isSampling) plans.set(entry.requestId, state.samplingPlan(1 + entry.maxNumDraftTokens));
     }
     let executed: ExecutedStep;
     try {
@@ -183,7 +189,7 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
     } catch (error) {
       // A step that failed as a whole fails each of its requests; the scheduler still gets its update.
       const failure = error instanceof Error ? error : new Error(String(error));
-      executed = {sampledTokens: new Map(), failures: new Map(output.scheduled.map((entry) => [entry.requestId, failure])), numDecodeCalls: 0};
+      executed = {sampledTokens: new Map(), draftCounts: new Map(), failures: new Map(output.scheduled.map((entry) => [entry.requestId, failure])), numDecodeCalls: 0};
     }
     const endMs = this.clock();
     const sampledTokens = new Map<string, readonly number[]>();
@@ -192,20 +198,18 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
       this.states.get(requestId)?.fail(error);
       stoppedIds.set(requestId, "error");
     }
-    for (const [requestId, token] of executed.sampledTokens) {
+    for (const [requestId, tokens] of executed.sampledTokens) {
       const state = this.states.get(requestId);
       if (!state || this.pendingAborts.has(requestId)) continue;
-      if (!state.request.isEndOfGenerationIgnored && this.options.isEndOfGeneration(token)) {
-        // The end-of-generation token is not content: not streamed, not counted.
-        stoppedIds.set(requestId, "stop");
-        continue;
-      }
-      sampledTokens.set(requestId, [token]);
-      if (state.acceptToken(token, endMs)) stoppedIds.set(requestId, "stop");
+      const taken = this.takeTokens(state, tokens, endMs);
+      if (taken.isStopped) stoppedIds.set(requestId, "stop");
+      if (taken.tokens.length > 0) sampledTokens.set(requestId, taken.tokens);
     }
+    for (const [requestId, counts] of executed.draftCounts) this.states.get(requestId)?.addDraftCounts(counts);
     // Built before the update: requests that finish this step leave `states` there.
     const entries = output.scheduled.map((entry) => this.stepEntryOf(entry, sampledTokens));
-    for (const finished of this.scheduler.update(output, {stepId: output.stepId, sampledTokens, stoppedIds})) this.finish(finished);
+    const result = {stepId: output.stepId, sampledTokens, stoppedIds, draftCounts: executed.draftCounts};
+    for (const finished of this.scheduler.update(output, result)) this.finish(finished);
     this.numStepsTotal++;
     this.emit("step", {
       stepId: output.stepId,
@@ -214,6 +218,19 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
       numDecodeCalls: executed.numDecodeCalls,
       durationMs: endMs - startMs
     });
+  }
+
+  /**
+   * Streams a step's tokens in order until one ends the request: an end-of-generation token (not
+   * content: neither streamed nor counted) or a stop string. Tokens after it are dropped.
+   */
+  private takeTokens(state: RequestState, tokens: readonly number[], nowMs: number): {tokens: readonly number[]; isStopped: boolean} {
+    for (let index = 0; index < tokens.length; index++) {
+      const token = tokens[index]!;
+      if (!state.request.isEndOfGenerationIgnored && this.options.isEndOfGeneration(token)) return {tokens: tokens.slice(0, index), isStopped: true};
+      if (state.acceptToken(token, nowMs)) return {tokens: tokens.slice(0, index + 1), isStopped: true};
+    }
+    return {tokens, isStopped: false};
   }
 
   private stepEntryOf(entry: ScheduledRequest, sampledTokens: ReadonlyMap<string, readonly number[]>): StepEntry {

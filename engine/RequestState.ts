@@ -4,7 +4,7 @@
  * (queue, prefill, first token, the gap before each later token). Owns turning accepted tokens into
  * stream events and the summary; does not decide when the request runs or ends.
  */
-import type {FinishedRequest} from "../scheduler/types.ts";
+import type {DraftCounts, FinishedRequest} from "../scheduler/types.ts";
 import type {SamplingPlan} from "./executor/types.ts";
 import type {GenerationStream} from "./GenerationStream.ts";
 import {type Detokenize, IncrementalDetokenizer} from "./text/IncrementalDetokenizer.ts";
@@ -34,6 +34,8 @@ export class RequestState {
   private lastTokenLatencyMs = 0;
   private numCachedPromptTokens = 0;
   private errorMessage: string | undefined;
+  /** Draft tokens verified and accepted over the request; null until it first speculated. */
+  private speculation: {numDraftTokens: number; numAcceptedTokens: number; numDrafts: number} | null = null;
 
   constructor(
     readonly request: GenerationRequest,
@@ -54,20 +56,33 @@ export class RequestState {
     return this.request.variant ?? DEFAULT_VARIANT;
   }
 
-  /** Arrival to the first token, once there is one and while it is the last one taken; null otherwise. */
+  /** Arrival to the first token, while the latest tokens taken are the first step's; null otherwise. */
   get timeToFirstTokenMs(): number | null {
-    return this.outputTokens.length === 1 ? this.lastTokenLatencyMs : null;
+    return this.firstTokenMs !== null && this.firstTokenMs === this.lastTokenMs ? this.lastTokenLatencyMs : null;
   }
 
-  /** Gap between the last two tokens taken; null before the second token. */
+  /**
+   * Gap between the latest step's tokens and the tokens before them; null until a second step gave
+   * tokens. Tokens that arrive together (accepted draft tokens) count as one arrival.
+   */
   get interTokenLatencyMs(): number | null {
-    return this.outputTokens.length > 1 ? this.lastTokenLatencyMs : null;
+    return this.firstTokenMs !== null && this.firstTokenMs !== this.lastTokenMs ? this.lastTokenLatencyMs : null;
   }
 
-  samplingPlan(): SamplingPlan {
+  /** Adds one step's verified draft tokens. */
+  addDraftCounts({numDraftTokens, numAcceptedTokens}: DraftCounts): void {
+    this.speculation ??= {numDraftTokens: 0, numAcceptedTokens: 0, numDrafts: 0};
+    if (numDraftTokens > 0) this.speculation.numDrafts++;
+    this.speculation.numDraftTokens += numDraftTokens;
+    this.speculation.numAcceptedTokens += numAcceptedTokens;
+  }
+
+  /** How to sample this step's `numPositions` tokens (1, or 1 + the drafts verified). */
+  samplingPlan(numPositions = 1): SamplingPlan {
+    const numOutput = this.outputTokens.length;
     return {
       sampling: this.request.sampling,
-      stepSeed: stepSeedOf(this.seed, this.outputTokens.length),
+      stepSeeds: Array.from({length: numPositions}, (_, offset) => stepSeedOf(this.seed, numOutput + offset)),
       penaltyTokens: this.outputTokens
     };
   }
@@ -82,7 +97,7 @@ export class RequestState {
   /** Takes one sampled token; streams the text it completes. Returns true when a stop string ended the request. */
   acceptToken(token: number, nowMs: number): boolean {
     this.outputTokens.push(token);
-    this.lastTokenLatencyMs = nowMs - (this.lastTokenMs ?? this.arrivalMs);
+    if (this.lastTokenMs !== nowMs) this.lastTokenLatencyMs = nowMs - (this.lastTokenMs ?? this.arrivalMs);
     this.firstTokenMs ??= nowMs;
     this.lastTokenMs = nowMs;
     const match = this.stopMatcher.push(this.detokenizer.push([token]));
@@ -113,6 +128,7 @@ export class RequestState {
         timePerOutputTokenMs: timeToFirstTokenMs === null || numOutputTokens < 2 ? null : (totalMs - timeToFirstTokenMs) / (numOutputTokens - 1),
         totalMs
       },
+      ...(this.speculation !== null ? {speculation: {...this.speculation}} : {}),
       ...(this.errorMessage !== undefined ? {errorMessage: this.errorMessage} : {})
     };
     this.stream.push({type: "done", summary});

@@ -9,6 +9,7 @@ import {Engine} from "./Engine.ts";
 import {type LlamaRuntime, type LlamaRuntimeOptions, loadLlamaRuntime} from "./model/loadLlamaRuntime.ts";
 import type {ServedModel} from "./ServedModel.ts";
 import type {SchedulingPolicy} from "../scheduler/types.ts";
+import type {SpeculationOptions} from "./speculationOptions.ts";
 
 export interface LlamaServedModelOptions extends LlamaRuntimeOptions {
   readonly name: string;
@@ -19,6 +20,8 @@ export interface LlamaServedModelOptions extends LlamaRuntimeOptions {
   readonly requestTimeoutMs?: number;
   /** False: no prefix reuse (resident or host tier); every request prefills in full. Default true. */
   readonly isPrefixCachingEnabled?: boolean;
+  /** Speculative decoding; undefined: off. */
+  readonly speculation?: SpeculationOptions;
 }
 
 export interface LlamaServedModel extends ServedModel {
@@ -40,7 +43,8 @@ export async function createLlamaServedModel(options: LlamaServedModelOptions): 
     policy: options.policy,
     isPreemptionEnabled: options.isPreemptionEnabled,
     requestTimeoutMs: options.requestTimeoutMs,
-    isPrefixCachingEnabled: options.isPrefixCachingEnabled
+    isPrefixCachingEnabled: options.isPrefixCachingEnabled,
+    speculation: options.speculation ? {maxDraftTokens: options.speculation.maxDraftTokens, isAdaptive: options.speculation.isAdaptive} : undefined
   });
   return {
     name: options.name,

@@ -44,6 +44,8 @@ export interface GenerationRequest {
   readonly deadlineMs?: number;
   /** Which variant of the model serves it (canary routing); echoed in records. Default {@link DEFAULT_VARIANT}. */
   readonly variant?: string;
+  /** False opts out of speculative decoding (the body's `"speculative": false`). Default true. */
+  readonly isSpeculationAllowed?: boolean;
 }
 
 /** A piece of a request's output, as it streams. */
@@ -76,6 +78,8 @@ export interface RequestTimings {
 export interface SpeculationCounts {
   readonly numDraftTokens: number;
   readonly numAcceptedTokens: number;
+  /** Steps in which the request verified at least one draft token. */
+  readonly numDrafts: number;
 }
 
 /** What a request ended with. */

@@ -10,39 +10,20 @@
  *   1. every running request in decode (one token left to feed) gets that token;
  *   2. running requests still prefilling get chunks, in admission order;
  *   3. waiting and preempted requests are placed into free sequences and get a first chunk.
+ * With speculative decoding, decodes that sample may also get draft tokens from what the budget left
+ * after pass 1 (see SpeculationPolicy.ts for how many).
  */
 
 import {KvCacheManager} from "../kvcache/index.ts";
 import {checkSchedulerInvariants, validateConfig, validateSpec} from "./checkInvariants.ts";
 import {RequestQueue} from "./RequestQueue.ts";
 import {SequenceTable} from "./SequenceTable.ts";
+import {isInDecode, lengthReason, numRemaining, type RequestState} from "./RequestState.ts";
+import {StepSpeculation} from "./StepSpeculation.ts";
 import type {
-  AddRequestResult, FinishReason, FinishedRequest, RequestStatus, ScheduledRequest, SchedulerConfig,
+  AddRequestResult, FinishReason, FinishedRequest, ScheduledRequest, SchedulerConfig,
   SchedulerOutput, SchedulerRequestSpec, SchedulerRequestView, SchedulerStats, SequenceView, StepResult
 } from "./types.ts";
-
-/** @internal The scheduler's mutable record of one live request. */
-export interface RequestState {
-  readonly id: string;
-  readonly numPromptTokens: number;
-  /** promptTokens ++ outputTokens, in one array so slices for a step need no concatenation. */
-  readonly allTokens: number[];
-  readonly maxTokens: number;
-  readonly priority: number;
-  readonly arrivalMs: number;
-  readonly deadlineMs: number | undefined;
-  readonly arrivalOrder: number;
-  status: RequestStatus;
-  isResuming: boolean;
-  /** Order of the latest placement; orders prefill chunks and picks preemption victims. */
-  admissionOrder: number;
-  numComputedTokens: number;
-  sequenceIndex: number | null;
-  isNewlyPlaced: boolean;
-  /** The host-tier state to restore before the first chunk after placement; cleared once sent. */
-  restoreFrom: {readonly key: string} | undefined;
-  numPreemptions: number;
-}
 
 /** @internal What the last `schedule()` did, kept so invariants can verify the budget and decode-first. */
 export interface StepAccounting {
@@ -60,6 +41,7 @@ export class Scheduler {
   readonly #running: RequestState[] = [];
   readonly #kvCache: KvCacheManager;
   readonly #sequences: SequenceTable<RequestState>;
+  readonly #speculation: StepSpeculation | null;
   #numWaiting = 0;
   #numArrivals = 0;
   #numAdmissions = 0;
@@ -79,6 +61,7 @@ export class Scheduler {
       isPrefixCachingEnabled: config.isPrefixCachingEnabled ?? true,
       hostPrefixIndex: config.hostPrefixIndex
     });
+    this.#speculation = config.speculation ? new StepSpeculation(config.speculation, config.clock, config.sequenceCapacity) : null;
   }
 
   /** Queues a request. Throws RangeError on a malformed spec; refusals are returned, not thrown. */
@@ -92,7 +75,8 @@ export class Scheduler {
       id: spec.id, numPromptTokens: spec.promptTokens.length, allTokens: [...spec.promptTokens],
       maxTokens: spec.maxTokens, priority: spec.priority, arrivalMs: spec.arrivalMs, deadlineMs: spec.deadlineMs,
       arrivalOrder: this.#numArrivals++, status: "waiting", isResuming: false, admissionOrder: -1,
-      numComputedTokens: 0, sequenceIndex: null, isNewlyPlaced: false, restoreFrom: undefined, numPreemptions: 0
+      numComputedTokens: 0, sequenceIndex: null, isNewlyPlaced: false, restoreFrom: undefined, numPreemptions: 0,
+      isSpeculationAllowed: spec.isSpeculationAllowed ?? true
     };
     this.#requests.set(spec.id, request);
     this.#queue.push(request);
@@ -118,9 +102,15 @@ export class Scheduler {
     // and a step's decodes plus its completing chunks fit one budget. So decodes are never starved,
     // and no rotation among them is needed; the slice only guards that reasoning.
     const decodes = this.#running.filter(isInDecode);
-    for (const request of decodes.slice(0, budget)) scheduled.push(this.#takeChunk(request, 1));
+    const decodesScheduled = decodes.slice(0, budget);
+    budget -= decodesScheduled.length;
+    const numDraftTokens = this.#speculation?.beginStep(decodesScheduled.length) ?? 0;
+    for (const request of decodesScheduled) {
+      const numDrafts = Math.min(budget, this.#speculation?.draftRoom(request, numDraftTokens) ?? 0);
+      budget -= numDrafts;
+      scheduled.push(this.#takeChunk(request, 1, numDrafts));
+    }
     const numDecodesScheduled = scheduled.length;
-    budget -= numDecodesScheduled;
 
     for (const request of this.#running) {
       if (budget === 0) break;
@@ -139,6 +129,7 @@ export class Scheduler {
       budget -= chunk.tokens.length;
     }
 
+    if (scheduled.length > numDecodesScheduled) this.#speculation?.markPrefill();
     const output = {stepId, scheduled, numScheduledTokens: this.#config.maxNumBatchedTokens - budget, preemptedIds};
     this.#lastStep = {output, numDecodeCandidates: decodes.length, numDecodesScheduled};
     if (scheduled.length > 0) {
@@ -164,12 +155,22 @@ export class Scheduler {
       this.#inFlight = null;
     }
     const finished: FinishedRequest[] = [];
-    for (const {requestId, tokens, isSampling} of output.scheduled) {
+    let numOutputTokens = 0;
+    for (const {requestId, tokens, isSampling, maxNumDraftTokens} of output.scheduled) {
       const request = owners.get(requestId);
       // An aborted request is "finished" here even if its id was reused since.
       if (request?.status !== "running") continue;
       request.numComputedTokens += tokens.length;
-      const numAppended = isSampling ? this.#appendSampled(request, result.sampledTokens.get(requestId) ?? []) : 0;
+      const sampled = result.sampledTokens.get(requestId) ?? [];
+      if (sampled.length > 1 + maxNumDraftTokens) throw new RangeError(`request ${requestId} reports ${sampled.length} tokens for ${maxNumDraftTokens} drafts`);
+      const numAppended = isSampling ? this.#appendSampled(request, sampled) : 0;
+      numOutputTokens += numAppended;
+      // Accepted draft tokens were fed with the verify pass: they are in the sequence already.
+      const numAcceptedKept = Math.min(numAppended, sampled.length - 1);
+      if (numAcceptedKept > 0) {
+        this.#sequences.allocate(request.sequenceIndex!, numAcceptedKept);
+        request.numComputedTokens += numAcceptedKept;
+      }
       const reason = result.stoppedIds.get(requestId) ?? lengthReason(request, this.#config.sequenceCapacity);
       if (reason !== undefined) {
         finished.push(this.#finish(request, reason));
@@ -179,6 +180,7 @@ export class Scheduler {
         request.isNewlyPlaced = true;
       }
     }
+    if (output.scheduled.length > 0) this.#speculation?.endStep(output, result, numOutputTokens);
     for (const [requestId, reason] of result.stoppedIds) {
       const request = this.#requests.get(requestId);
       // A scheduled id whose request was aborted since schedule() may now name a newer request.
@@ -209,7 +211,8 @@ export class Scheduler {
       numPrefixEvictionsTotal: numEvictionsTotal,
       kvUsage: kvCache.usage(),
       numKvBlocksUsed: kvCache.numUsedBlocks,
-      numKvBlocksTotal: kvCache.numBlocksTotal
+      numKvBlocksTotal: kvCache.numBlocksTotal,
+      draftAcceptanceRate: this.#speculation?.acceptanceRate ?? null
     };
   }
 
@@ -280,13 +283,13 @@ export class Scheduler {
     return worst;
   }
 
-  #takeChunk(request: RequestState, numTokens: number): ScheduledRequest {
+  #takeChunk(request: RequestState, numTokens: number, maxNumDraftTokens = 0): ScheduledRequest {
     const start = request.numComputedTokens;
     this.#sequences.allocate(request.sequenceIndex!, numTokens);
     const chunk: ScheduledRequest = {
       requestId: request.id, sequenceIndex: request.sequenceIndex!, isNewlyPlaced: request.isNewlyPlaced,
       numComputedTokens: start, tokens: request.allTokens.slice(start, start + numTokens),
-      isSampling: start + numTokens === request.allTokens.length,
+      isSampling: start + numTokens === request.allTokens.length, maxNumDraftTokens,
       ...(request.isNewlyPlaced && request.restoreFrom ? {restoreFrom: request.restoreFrom} : {})
     };
     request.isNewlyPlaced = false;
@@ -335,17 +338,4 @@ export class Scheduler {
     this.#requests.delete(request.id);
     return {requestId: request.id, reason, outputTokens: request.allTokens.slice(request.numPromptTokens), sequenceIndex};
   }
-}
-
-function isInDecode(request: RequestState): boolean {
-  return request.numComputedTokens === request.allTokens.length - 1;
-}
-
-function numRemaining(request: RequestState): number {
-  return request.allTokens.length - request.numComputedTokens;
-}
-
-function lengthReason(request: RequestState, sequenceCapacity: number): "length" | undefined {
-  const isAtMaxTokens = request.allTokens.length - request.numPromptTokens >= request.maxTokens;
-  return isAtMaxTokens || request.allTokens.length >= sequenceCapacity ? "length" : undefined;
 }

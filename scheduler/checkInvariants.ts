@@ -8,7 +8,8 @@
 
 import {DEFAULT_BLOCK_SIZE, type KvSequenceView} from "../kvcache/index.ts";
 import type {RequestQueue} from "./RequestQueue.ts";
-import type {RequestState, StepAccounting} from "./Scheduler.ts";
+import type {RequestState} from "./RequestState.ts";
+import type {StepAccounting} from "./Scheduler.ts";
 import type {SequenceSlot} from "./SequenceTable.ts";
 import type {SchedulerConfig, SchedulerRequestSpec, SchedulerStats} from "./types.ts";
 
@@ -132,10 +133,15 @@ function checkLastStep({config, lastStep}: SchedulerInternals): void {
   if (lastStep === null) return;
   const {output, numDecodeCandidates, numDecodesScheduled} = lastStep;
   const budget = config.maxNumBatchedTokens;
-  const numTokens = output.scheduled.reduce((sum, {tokens}) => sum + tokens.length, 0);
+  const numTokens = output.scheduled.reduce((sum, {tokens, maxNumDraftTokens}) => sum + tokens.length + maxNumDraftTokens, 0);
   assertInvariant(numTokens === output.numScheduledTokens, `step ${output.stepId} says ${output.numScheduledTokens} tokens but holds ${numTokens}`);
   assertInvariant(numTokens <= budget, `step ${output.stepId} holds ${numTokens} tokens, over the budget of ${budget}`);
   assertInvariant(output.scheduled.every(({tokens}) => tokens.length > 0), `step ${output.stepId} schedules an empty chunk`);
+  for (const {requestId, tokens, isSampling, maxNumDraftTokens, numComputedTokens} of output.scheduled) {
+    assertInvariant(maxNumDraftTokens === 0 || (isSampling && tokens.length === 1), `request ${requestId} gets draft tokens outside a sampling decode`);
+    assertInvariant(numComputedTokens + tokens.length + maxNumDraftTokens <= config.sequenceCapacity,
+      `request ${requestId} would hold ${numComputedTokens + tokens.length + maxNumDraftTokens} tokens with its drafts, over the capacity of ${config.sequenceCapacity}`);
+  }
   assertInvariant(new Set(output.scheduled.map(({requestId}) => requestId)).size === output.scheduled.length, `step ${output.stepId} schedules a request twice`);
   assertInvariant(new Set(output.scheduled.map(({sequenceIndex}) => sequenceIndex)).size === output.scheduled.length, `step ${output.stepId} uses a sequence twice`);
   assertInvariant(numDecodesScheduled === numDecodeCandidates,

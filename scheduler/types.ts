@@ -15,6 +15,10 @@
  * simply a step with n = 1, prefill is a step with n > 1, and there is no separate phase for either.
  */
 
+import type {SpeculationConfig} from "./SpeculationPolicy.ts";
+
+export type {SpeculationConfig};
+
 /** Lifecycle of a request inside the scheduler. */
 export type RequestStatus = "waiting" | "running" | "preempted" | "finished";
 
@@ -36,6 +40,8 @@ export interface SchedulerRequestSpec {
   readonly arrivalMs: number;
   /** Absolute clock reading after which the request is ended with "timeout"; undefined = none. */
   readonly deadlineMs?: number;
+  /** False: never speculate for this request, even when the server does. Default true. */
+  readonly isSpeculationAllowed?: boolean;
 }
 
 export interface SchedulerConfig {
@@ -62,6 +68,8 @@ export interface SchedulerConfig {
   readonly isPrefixCachingEnabled?: boolean;
   /** Saved prefixes outside the sequences (the engine's host-memory tier), consulted at placement. */
   readonly hostPrefixIndex?: HostPrefixIndex;
+  /** Speculative decoding's adaptive rule; undefined: the engine has no drafter, nothing speculates. */
+  readonly speculation?: SpeculationConfig;
 }
 
 /**
@@ -108,13 +116,20 @@ export interface ScheduledRequest {
    * loads that saved state into the sequence before trimming it to `numComputedTokens`.
    */
   readonly restoreFrom?: {readonly key: string};
+  /**
+   * Most draft tokens the engine may propose and verify after `tokens` (speculative decoding); 0 for
+   * no speculation. Only a sampling decode (one token fed) gets more than 0. The step's budget counts
+   * them, and accepted ones enter the sequence: the engine reports them as sampled tokens, after which
+   * all but the last sampled token are computed.
+   */
+  readonly maxNumDraftTokens: number;
 }
 
 /** The scheduler's decision for one step. */
 export interface SchedulerOutput {
   readonly stepId: number;
   readonly scheduled: readonly ScheduledRequest[];
-  /** Sum of `tokens.length` over `scheduled`; never above `maxNumBatchedTokens`. */
+  /** Sum of `tokens.length + maxNumDraftTokens` over `scheduled`; never above `maxNumBatchedTokens`. */
   readonly numScheduledTokens: number;
   /** Requests paused this step; their sequences were released. */
   readonly preemptedIds: readonly string[];
@@ -123,10 +138,20 @@ export interface SchedulerOutput {
 /** What the engine reports after executing a step. */
 export interface StepResult {
   readonly stepId: number;
-  /** Tokens sampled this step per request (one without speculation). */
+  /**
+   * Tokens sampled this step per request: one without speculation; with it, the accepted draft tokens
+   * (already fed into the sequence) followed by the target's own next token (not yet fed).
+   */
   readonly sampledTokens: ReadonlyMap<string, readonly number[]>;
+  /** Per request that speculated: draft tokens verified and how many of them were accepted. */
+  readonly draftCounts?: ReadonlyMap<string, DraftCounts>;
   /** Requests the engine ended itself (EOG token, stop string, engine fault), with the reason. */
   readonly stoppedIds: ReadonlyMap<string, FinishReason>;
+}
+
+export interface DraftCounts {
+  readonly numDraftTokens: number;
+  readonly numAcceptedTokens: number;
 }
 
 /** A request that left the scheduler, by any route. */
@@ -159,6 +184,8 @@ export interface SchedulerStats {
   readonly numKvBlocksUsed: number;
   /** All KV blocks: numSequences * ceil(sequenceCapacity / blockSize). */
   readonly numKvBlocksTotal: number;
+  /** Speculative decoding's moving acceptance rate; null when nothing speculates. */
+  readonly draftAcceptanceRate: number | null;
 }
 
 /** A snapshot of one live request, for the engine's bookkeeping and for tests. */

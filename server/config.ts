@@ -5,6 +5,7 @@
 import {Command, InvalidArgumentError, Option} from "commander";
 import {readApiKeyFile} from "./auth/apiKeyAuth.ts";
 import type {GpuChoice} from "../engine/model/loadLlamaRuntime.ts";
+import {DEFAULT_SPECULATION_LIMITS, type SpeculationMode} from "../engine/speculationOptions.ts";
 import type {SchedulingPolicy} from "../scheduler/types.ts";
 
 export interface ServerConfig {
@@ -40,12 +41,34 @@ export interface ServerConfig {
   readonly isMetricsEnabled: boolean;
   /** Put prompts and outputs into the finished-request log lines; off by default (user data). */
   readonly isPromptLogged: boolean;
+  /** Speculative decoding of the single model; undefined: off. */
+  readonly speculation: SpeculationConfig | undefined;
+}
+
+/** The speculation flags once checked against each other: a draft model exactly when the mode is "draft". */
+export interface SpeculationConfig {
+  readonly mode: SpeculationMode;
+  /** `--draft-model` as given (a GGUF path or synthetic:NAME[:SEED]); set exactly when the mode is "draft". */
+  readonly draftModel: string | undefined;
+  readonly maxDraftTokens: number;
+  readonly minDraftTokens: number;
+  readonly minDraftProbability: number;
+  /** False with --no-draft-adaptive: always --draft-max tokens (to measure what the adaptive rule saves). */
+  readonly isAdaptive: boolean;
 }
 
 function integer(min: number) {
   return (value: string): number => {
     const parsed = Number(value);
     if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got "${value}"`);
+    return parsed;
+  };
+}
+
+function numberBetween(min: number, max: number) {
+  return (value: string): number => {
+    const parsed = value.trim() === "" ? Number.NaN : Number(value);
+    if (!Number.isFinite(parsed) || parsed < min || parsed > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got "${value}"`);
     return parsed;
   };
 }
@@ -74,6 +97,14 @@ export function buildCli(): Command {
     .addOption(option("--policy <policy>", "queue order: fcfs, or priority (the request's `priority`, lower first)", "INFLIGHT_POLICY").choices(["fcfs", "priority"]).default("fcfs"))
     .addOption(option("--prefix-cache-mb <n>", "host-memory tier of the prefix cache: megabytes of saved sequence states (0 = off)", "INFLIGHT_PREFIX_CACHE_MB").default(1024).argParser(integer(0)))
     .addOption(option("--no-prefix-cache", "never reuse cached prefixes: every request prefills in full (to measure the cache)", "INFLIGHT_NO_PREFIX_CACHE"))
+    .addOption(option("--draft-model <model>", "draft model for speculative decoding: GGUF path or synthetic:NAME[:SEED] (e.g. synthetic:small-draft); turns speculation on", "INFLIGHT_DRAFT_MODEL"))
+    .addOption(option("--speculative <mode>", "speculative decoding: draft (needs --draft-model) or ngram (prompt lookup, no draft model); default: draft with --draft-model, else off", "INFLIGHT_SPECULATIVE")
+      .choices(["draft", "ngram"]))
+    .addOption(option("--draft-max <n>", "most draft tokens per request per step", "INFLIGHT_DRAFT_MAX").default(DEFAULT_SPECULATION_LIMITS.maxDraftTokens).argParser(integer(1)))
+    .addOption(option("--draft-min <n>", "shorter proposals are not verified", "INFLIGHT_DRAFT_MIN").default(DEFAULT_SPECULATION_LIMITS.minDraftTokens).argParser(integer(0)))
+    .addOption(option("--draft-p-min <p>", "the draft model stops drafting when its top token is less likely than this", "INFLIGHT_DRAFT_P_MIN")
+      .default(DEFAULT_SPECULATION_LIMITS.minDraftProbability).argParser(numberBetween(0, 1)))
+    .addOption(option("--no-draft-adaptive", "always draft --draft-max tokens, whatever the batch size and the measured speed (to measure the adaptive rule)", "INFLIGHT_NO_DRAFT_ADAPTIVE"))
     .addOption(option("--api-key <key>", "require Authorization: Bearer <key> on /v1/*", "INFLIGHT_API_KEY"))
     .addOption(option("--api-key-file <file>", "file of accepted API keys, one per line (# comments)", "INFLIGHT_API_KEY_FILE"))
     .addOption(option("--protect-observability", "with API keys: also protect /health, /ready and /metrics", "INFLIGHT_PROTECT_OBSERVABILITY"))
@@ -87,7 +118,27 @@ export function buildCli(): Command {
     .addOption(option("--no-metrics", "serve no /metrics and count nothing (to measure the metrics' overhead)", "INFLIGHT_NO_METRICS"));
 }
 
-/** Parses argv (without node and script) into a config; commander exits with a message on bad flags. */
+/**
+ * Checks the speculation flags against each other and --config. Throws an Error with one line for a
+ * contradiction; undefined when speculation is off.
+ */
+function toSpeculationConfig(o: Record<string, unknown>): SpeculationConfig | undefined {
+  const draftModel = typeof o.draftModel === "string" && o.draftModel.length > 0 ? o.draftModel : undefined;
+  const mode = (o.speculative as SpeculationMode | undefined) ?? (draftModel === undefined ? undefined : "draft");
+  const maxDraftTokens = o.draftMax as number;
+  const minDraftTokens = o.draftMin as number;
+  if (minDraftTokens > maxDraftTokens) throw new Error(`--draft-min (${minDraftTokens}) is greater than --draft-max (${maxDraftTokens})`);
+  if (mode === undefined) return undefined;
+  if (mode === "draft" && draftModel === undefined) throw new Error("--speculative draft needs --draft-model (or use --speculative ngram, which needs no draft model)");
+  if (mode === "ngram" && draftModel !== undefined) throw new Error("--speculative ngram uses no draft model: drop --draft-model, or use --speculative draft");
+  if (o.config !== undefined) throw new Error("speculative decoding is not supported with a variants file (--config) yet: serve one model with --model and --draft-model or --speculative");
+  return {mode, draftModel, maxDraftTokens, minDraftTokens, minDraftProbability: o.draftPMin as number, isAdaptive: o.draftAdaptive !== false};
+}
+
+/**
+ * Parses argv (without node and script) into a config. Commander exits with a message on a bad flag;
+ * a contradiction between flags throws an Error with a one-line message.
+ */
 export function parseConfig(argv: readonly string[]): ServerConfig {
   const cli = buildCli();
   cli.parse([...argv], {from: "user"});
@@ -118,6 +169,7 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
     requestTimeoutMs: o.requestTimeout > 0 ? o.requestTimeout * 1000 : undefined,
     logLevel: o.logLevel,
     isMetricsEnabled: o.metrics !== false,
-    isPromptLogged: o.logPrompts === true
+    isPromptLogged: o.logPrompts === true,
+    speculation: toSpeculationConfig(o)
   };
 }

@@ -8,6 +8,7 @@
 import {createLlamaServedModel, type LlamaServedModel} from "../engine/createLlamaServedModel.ts";
 import {EngineError} from "../engine/errors.ts";
 import {resolveModelSource} from "../engine/model/resolveModelSource.ts";
+import type {SpeculationOptions} from "../engine/speculationOptions.ts";
 import {buildApp} from "./app.ts";
 import {type LoadedVariants, loadVariants} from "./canary/loadVariants.ts";
 import {observeRouter} from "./canary/observeRouter.ts";
@@ -49,13 +50,28 @@ async function main(): Promise<void> {
   const log = (message: string): void => app.log.info(message);
   let variantsFile: VariantsFile | null = null;
   let source;
+  let draftSource;
   try {
     if (config.configFile !== undefined) variantsFile = readVariantsFile(config.configFile);
     else source = resolveModelSource(config.model);
   } catch (error) {
     fail(error instanceof EngineError || error instanceof VariantsFileError ? error.message : String(error));
   }
+  try {
+    if (config.speculation?.draftModel !== undefined) draftSource = resolveModelSource(config.speculation.draftModel);
+  } catch (error) {
+    fail(`--draft-model: ${error instanceof EngineError ? error.message : String(error)}`);
+  }
   if (source) log(source.description);
+  if (draftSource) log(`draft: ${draftSource.description}`);
+  const speculation: SpeculationOptions | undefined = config.speculation && {
+    mode: config.speculation.mode,
+    draftModelPath: draftSource?.path,
+    maxDraftTokens: config.speculation.maxDraftTokens,
+    minDraftTokens: config.speculation.minDraftTokens,
+    minDraftProbability: config.speculation.minDraftProbability,
+    isAdaptive: config.speculation.isAdaptive
+  };
   await app.listen({host: config.host, port: config.port}).catch((error: Error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
 
   let loaded: LoadedVariants | null = null;
@@ -102,7 +118,8 @@ async function main(): Promise<void> {
     const {backend} = model.runtime;
     return `${label} (${backend.gpu}, ${backend.buildType} build, ${backend.threads} threads, ` +
       `${model.engine.scheduler.getSequences().length} sequences x ${model.contextLength} tokens, ` +
-      `libuv pool ${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}, template ${model.chatTemplateName})`;
+      `libuv pool ${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}, template ${model.chatTemplateName}` +
+      `${speculation ? `, speculative: ${speculation.mode === "draft" ? "draft model" : "ngram"}, up to ${speculation.maxDraftTokens} tokens${speculation.isAdaptive === false ? " always" : ", adaptive"}` : ""})`;
   };
   try {
     if (variantsFile) {
@@ -124,7 +141,8 @@ async function main(): Promise<void> {
         name: config.modelName ?? source!.defaultName,
         modelPath: source!.path,
         maxNumBatchedTokens: config.maxBatchedTokens,
-        maxQueueLength: config.maxQueue
+        maxQueueLength: config.maxQueue,
+        speculation
       });
       await warmUp(model, model.name);
       const router = registry.add(model);

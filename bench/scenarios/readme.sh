@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark behind the README's performance tables, one after another on a quiet machine,
-# and keeps each one's output under bench/results/ (git-ignored). About 20 minutes on 2 cores,
+# and keeps each one's output under bench/results/ (git-ignored). About 30 minutes on 2 cores,
 # plus the 10-minute soak with --soak. Needs the reference binaries: npm run bench:reference.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,4 +13,5 @@ run overhead npm run -s bench:overhead -- --model synthetic:small --concurrency 
 run overhead-threads1 npm run -s bench:overhead -- --model synthetic:small --concurrency 4,8 --output-len 128 --rounds 2 --threads 1 --json "$out/overhead-threads1.json"
 run prefix npm run -s bench:prefix -- --model synthetic:small --conversations 16 --turns 4 --system-len 500 --rounds 2 --json "$out/prefix.json"
 run metrics npm run -s bench:metrics -- --model synthetic:small --concurrency 4 --output-len 128 --rounds 4
+run speculative npm run -s bench:spec -- --model synthetic:small --draft-model synthetic:small-draft --rounds 3
 if [ "${1:-}" = "--soak" ]; then run soak npm run -s bench:soak -- --duration 600 --json "$out/soak.json"; fi

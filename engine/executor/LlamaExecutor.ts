@@ -4,13 +4,22 @@
  * library puts them into one `llama_decode` call; the scheduler, not event-loop timing, decides what a
  * decode contains. Owns the sequences (created once, reused, never handed out); does not own the model
  * or the decision of what to run.
+ *
+ * Speculative decoding: a decode the scheduler allowed drafts gets them from the drafter first (all
+ * drafting requests together), then feeds `[last, ...drafts]` and samples after every position in the
+ * same target decode. Drafts are accepted while the target's own token at a position equals the
+ * draft; the first disagreement, or the token after the last draft, is the target's token. Each
+ * position is drawn with the seed it would get without drafts, so greedy and seeded outputs are the
+ * same with or without speculation. Rejected drafts are erased from the sequence before the step ends.
  */
 import type {BatchItem, LlamaContext, LlamaContextSequence, PrioritizedBatchItem, Token} from "node-llama-cpp";
 import type {ScheduledRequest, SchedulerOutput} from "../../scheduler/types.ts";
 import {DEFAULT_BLOCK_SIZE} from "../../kvcache/index.ts";
 import {HostPrefixStore} from "../prefix/HostPrefixStore.ts";
-import {SamplerMemoryReclaimer} from "./SamplerMemoryReclaimer.ts";
+import {BYTES_PER_CANDIDATE, SamplerMemoryReclaimer} from "./SamplerMemoryReclaimer.ts";
+import type {DraftTask, Drafter} from "./speculative/Drafter.ts";
 import type {ExecutedStep, SamplingPlan, StepExecutor} from "./types.ts";
+import type {DraftCounts} from "../../scheduler/types.ts";
 
 export interface LlamaExecutorOptions {
   /** Bytes of saved sequence states the host-memory prefix tier may keep; 0 or undefined turns it off. */
@@ -19,10 +28,19 @@ export interface LlamaExecutorOptions {
   readonly blockSize?: number;
   /** Tokens in the model's vocabulary: sizes the sampler buffers left for the garbage collector. */
   readonly vocabularySize?: number;
+  /** Proposes draft tokens for speculative decoding; the executor disposes it. */
+  readonly drafter?: Drafter;
+  /** Fewer draft tokens than this are not verified (--draft-min). Default 0. */
+  readonly minDraftTokens?: number;
 }
 
-/** Bytes of one llama_token_data entry (id, logit, p): a sampler's candidate buffer holds one per token. */
-const BYTES_PER_CANDIDATE = 12;
+/** What one request's evaluation produced. */
+interface Evaluated {
+  readonly tokens: readonly number[];
+  readonly draftCounts?: DraftCounts;
+}
+
+type ControlledInput = Parameters<LlamaContextSequence["controlledEvaluate"]>[0];
 
 /** Takes every queued item whole: the scheduler already kept the step within the batch size. */
 function takeWholeItems({items, size}: {items: readonly BatchItem[]; size: number}): PrioritizedBatchItem[] {
@@ -47,6 +65,8 @@ export class LlamaExecutor implements StepExecutor {
   /** The host-memory prefix tier, when enabled; the engine hands it to the scheduler as its index. */
   readonly hostPrefixStore: HostPrefixStore | undefined;
   private readonly samplerMemory: SamplerMemoryReclaimer;
+  readonly drafter: Drafter | undefined;
+  private readonly minDraftTokens: number;
 
   /** Use {@link LlamaExecutor.batchingOptions} when creating `context`, so decode calls are counted. */
   constructor(private readonly context: LlamaContext, decodeCounter: {count: number}, options: LlamaExecutorOptions = {}) {
@@ -55,6 +75,8 @@ export class LlamaExecutor implements StepExecutor {
       ? new HostPrefixStore({maxBytes: options.hostPrefixCacheBytes, blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE})
       : undefined;
     this.samplerMemory = new SamplerMemoryReclaimer((options.vocabularySize ?? 131_072) * BYTES_PER_CANDIDATE);
+    this.drafter = options.drafter;
+    this.minDraftTokens = options.minDraftTokens ?? 0;
     this.numSequences = context.totalSequences;
     // node-llama-cpp keeps one cell free per sequence: it holds at most contextSize - 1 tokens.
     this.sequenceCapacity = context.contextSize - 1;
@@ -86,19 +108,50 @@ export class LlamaExecutor implements StepExecutor {
         failures.set(entry.requestId, asError(error));
       }
     }));
-    const decodesBefore = this.decodeCounter.count;
     const active = output.scheduled.filter((entry) => !failures.has(entry.requestId));
+    const drafts = await this.draft(active);
+    const decodesBefore = this.decodeCounter.count;
     // Issued synchronously, one after another, so every call is queued before the batch dispatches.
-    const settled = await Promise.allSettled(active.map((entry) => this.evaluate(entry, plans.get(entry.requestId))));
-    // Each controlledEvaluate call above left a sampler for the garbage collector.
-    this.samplerMemory.noteSamplers(active.length);
-    const sampledTokens = new Map<string, number>();
+    const settled = await Promise.allSettled(active.map((entry) =>
+      this.evaluate(entry, plans.get(entry.requestId), drafts.get(entry.sequenceIndex) ?? [])));
+    const sampledTokens = new Map<string, readonly number[]>();
+    const draftCounts = new Map<string, DraftCounts>();
     settled.forEach((result, index) => {
       const {requestId} = active[index]!;
       if (result.status === "rejected") failures.set(requestId, asError(result.reason));
-      else if (result.value !== null) sampledTokens.set(requestId, result.value);
+      else if (result.value !== null) {
+        sampledTokens.set(requestId, result.value.tokens);
+        if (result.value.draftCounts) draftCounts.set(requestId, result.value.draftCounts);
+      }
     });
-    return {sampledTokens, failures, numDecodeCalls: this.decodeCounter.count - decodesBefore};
+    return {sampledTokens, draftCounts, failures, numDecodeCalls: this.decodeCounter.count - decodesBefore};
+  }
+
+  /**
+   * Draft tokens for the step's speculating decodes, by sequence index. A drafter failure costs only
+   * the speedup: the step runs without drafts.
+   */
+  private async draft(entries: readonly ScheduledRequest[]): Promise<ReadonlyMap<number, readonly number[]>> {
+    const tasks: DraftTask[] = entries.filter((entry) => entry.maxNumDraftTokens > 0).map((entry) => ({
+      sequenceIndex: entry.sequenceIndex,
+      contextTokens: this.sequences[entry.sequenceIndex]!.contextTokens,
+      lastToken: entry.tokens[0]!,
+      maxNumTokens: entry.maxNumDraftTokens
+    }));
+    if (!this.drafter || tasks.length === 0) return new Map();
+    let proposals: ReadonlyMap<number, readonly number[]>;
+    try {
+      proposals = await this.drafter.draft(tasks);
+    } catch {
+      return new Map();
+    }
+    const kept = new Map<number, readonly number[]>();
+    for (const task of tasks) {
+      const proposal = (proposals.get(task.sequenceIndex) ?? []).slice(0, task.maxNumTokens);
+      // A proposal below --draft-min is still verified as empty, so acceptance counts the step.
+      kept.set(task.sequenceIndex, proposal.length >= this.minDraftTokens ? proposal : []);
+    }
+    return kept;
   }
 
   /**
@@ -131,43 +184,62 @@ export class LlamaExecutor implements StepExecutor {
       throw new Error(`sequence ${entry.sequenceIndex} holds ${sequence.nextTokenIndex} tokens, scheduler expects ${entry.numComputedTokens}`);
   }
 
-  private async evaluate(entry: ScheduledRequest, plan: SamplingPlan | undefined): Promise<number | null> {
+  private async evaluate(entry: ScheduledRequest, plan: SamplingPlan | undefined, drafts: readonly number[]): Promise<Evaluated | null> {
     const sequence = this.sequences[entry.sequenceIndex]!;
-    const last = entry.tokens.length - 1;
+    // Every controlledEvaluate call leaves a sampler for the garbage collector, sampling or not.
+    this.samplerMemory.noteSamplers(1);
     if (!entry.isSampling || !plan) {
       await sequence.controlledEvaluate(entry.tokens as Token[]);
       return null;
     }
-    const {sampling, stepSeed, penaltyTokens} = plan;
-    const hasPenalty = sampling.presencePenalty !== 0 || sampling.frequencyPenalty !== 0;
-    const input = entry.tokens.map((token, index) => index !== last ? token : [token, {
-      generateNext: {
-        token: true,
-        options: {
-          temperature: sampling.temperature,
-          topK: sampling.topK,
-          topP: sampling.topP,
-          minP: sampling.minP,
-          seed: stepSeed,
-          repeatPenalty: hasPenalty ? {
-            punishTokens: [...penaltyTokens],
-            penalty: 1,
-            presencePenalty: sampling.presencePenalty,
-            frequencyPenalty: sampling.frequencyPenalty
-          } : undefined
-        }
-      }
-    }] as const);
-    const results = await sequence.controlledEvaluate(input as Parameters<LlamaContextSequence["controlledEvaluate"]>[0]);
-    const token = results[last]?.next.token;
-    if (token == null) throw new Error("the model produced no token");
-    return token;
+    const fed = [...entry.tokens, ...drafts];
+    const firstSampled = entry.tokens.length - 1;
+    const input = fed.map((token, index) => index < firstSampled ? token : [token, {
+      generateNext: {token: true, options: samplingOptionsOf(plan, index - firstSampled, drafts)}
+    }] as const) as ControlledInput;
+    const results = await sequence.controlledEvaluate(input);
+    const tokens: number[] = [];
+    for (let offset = 0; offset <= drafts.length; offset++) {
+      const token = results[firstSampled + offset]?.next.token;
+      if (token == null) throw new Error("the model produced no token");
+      tokens.push(token);
+      if (token !== drafts[offset]) break;
+    }
+    const numAccepted = tokens.length - 1;
+    const numRejected = drafts.length - numAccepted;
+    if (numRejected > 0) await sequence.eraseContextTokenRanges([{start: sequence.nextTokenIndex - numRejected, end: sequence.nextTokenIndex}]);
+    return entry.maxNumDraftTokens > 0 ? {tokens, draftCounts: {numDraftTokens: drafts.length, numAcceptedTokens: numAccepted}} : {tokens};
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    await this.drafter?.[Symbol.asyncDispose]();
     await Promise.all(this.sequences.map((sequence) => sequence.dispose()));
     this.hostPrefixStore?.dispose();
   }
+}
+
+/**
+ * Sampler settings for the `offset`-th sampled position of a step: the seed that position gets
+ * without speculation, and penalties that also count the drafts before it (they precede it in the output).
+ */
+function samplingOptionsOf(plan: SamplingPlan, offset: number, drafts: readonly number[]) {
+  const {sampling, stepSeeds, penaltyTokens} = plan;
+  const hasPenalty = sampling.presencePenalty !== 0 || sampling.frequencyPenalty !== 0;
+  const seed = stepSeeds[offset];
+  if (seed === undefined) throw new Error(`no seed for sampled position ${offset}`);
+  return {
+    temperature: sampling.temperature,
+    topK: sampling.topK,
+    topP: sampling.topP,
+    minP: sampling.minP,
+    seed,
+    repeatPenalty: hasPenalty ? {
+      punishTokens: [...penaltyTokens, ...drafts.slice(0, offset)] as Token[],
+      penalty: 1,
+      presencePenalty: sampling.presencePenalty,
+      frequencyPenalty: sampling.frequencyPenalty
+    } : undefined
+  };
 }
 
 function asError(value: unknown): Error {

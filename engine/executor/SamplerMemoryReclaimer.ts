@@ -11,6 +11,9 @@
 import {setFlagsFromString} from "node:v8";
 import {runInNewContext} from "node:vm";
 
+/** Bytes of one llama_token_data entry (id, logit, p): a sampler's candidate buffer holds one per token. */
+export const BYTES_PER_CANDIDATE = 12;
+
 let cachedGc: (() => void) | null | undefined;
 
 function exposedGc(): (() => void) | null {

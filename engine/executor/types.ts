@@ -3,21 +3,29 @@
  * loop talks only to this interface, so its tests run on a fake executor and production runs on
  * node-llama-cpp. It owns no policy: which tokens go into a step is the scheduler's decision.
  */
-import type {HostPrefixIndex, SchedulerOutput} from "../../scheduler/types.ts";
+import type {DraftCounts, HostPrefixIndex, SchedulerOutput} from "../../scheduler/types.ts";
 import type {SamplingParams} from "../types.ts";
 
 /** How to sample the next token of one request in one step. */
 export interface SamplingPlan {
   readonly sampling: SamplingParams;
-  /** Seed for this step's draw; the engine derives it from the request's seed and position. */
-  readonly stepSeed: number;
+  /**
+   * Seeds of this step's draws, derived from the request's seed and output position: the first for
+   * the token after the fed ones, then one per draft position verified (1 + maxNumDraftTokens). A
+   * token at a given position is drawn with the same seed whether or not drafts precede it, so
+   * speculation does not change a seeded output.
+   */
+  readonly stepSeeds: readonly number[];
   /** Tokens that presence/frequency penalties count (the request's output so far). */
   readonly penaltyTokens: readonly number[];
 }
 
 /** Outcome of one step. A failure is per request: other requests of the step are unaffected. */
 export interface ExecutedStep {
-  readonly sampledTokens: ReadonlyMap<string, number>;
+  /** Per sampling request: accepted draft tokens, then the target's own next token (see StepResult). */
+  readonly sampledTokens: ReadonlyMap<string, readonly number[]>;
+  /** Per request that speculated this step. */
+  readonly draftCounts: ReadonlyMap<string, DraftCounts>;
   readonly failures: ReadonlyMap<string, Error>;
   /** llama_decode calls the step took; 1 when the whole step went into one batch. */
   readonly numDecodeCalls: number;

@@ -8,6 +8,8 @@
 import {getLlama, type Llama, type LlamaContext, LlamaLogLevel, type LlamaModel} from "node-llama-cpp";
 import {EngineError} from "../errors.ts";
 import {LlamaExecutor} from "../executor/LlamaExecutor.ts";
+import type {SpeculationOptions} from "../speculationOptions.ts";
+import {createDrafter, type LoadedDrafter} from "./createDrafter.ts";
 
 export type GpuChoice = "auto" | "cuda" | "metal" | "vulkan" | "off";
 
@@ -25,6 +27,8 @@ export interface LlamaRuntimeOptions {
   readonly log: (message: string) => void;
   /** An already loaded llama and model to create the context on; the caller disposes them. */
   readonly weights?: LlamaWeights;
+  /** Speculative decoding: loads the draft model (mode "draft") into its own context. */
+  readonly speculation?: SpeculationOptions;
 }
 
 /** A loaded model and the llama.cpp binding it was loaded with, shareable between contexts. */
@@ -38,6 +42,8 @@ export interface LlamaRuntime extends AsyncDisposable {
   readonly model: LlamaModel;
   readonly context: LlamaContext;
   readonly executor: LlamaExecutor;
+  /** The drafter's kind when speculation is on. */
+  readonly speculation: {readonly kind: "draft" | "ngram"; readonly maxDraftTokens: number} | null;
   /** What actually runs: backend, build, threads. For the start-up log and /v1/models. */
   readonly backend: {readonly gpu: string; readonly buildType: string; readonly threads: number; readonly gpuLayers: number};
 }
@@ -99,18 +105,36 @@ export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<Ll
     }
     throw new EngineError("model_load_failed", `cannot create a context (${options.parallel} x ${options.ctxSize} tokens): ${(error as Error).message}`);
   }
+  let drafter: LoadedDrafter | null = null;
+  if (options.speculation) {
+    try {
+      drafter = await createDrafter(options.speculation, {llama, target: model, parallel: options.parallel, ctxSize: options.ctxSize, batchSize: options.batchSize, threads});
+    } catch (error) {
+      await context.dispose();
+      if (!isShared) {
+        await model.dispose();
+        await llama.dispose();
+      }
+      throw error;
+    }
+  }
   const executor = new LlamaExecutor(context, decodeCounter, {
     hostPrefixCacheBytes: (options.prefixCacheMb ?? 0) * 1024 * 1024,
-    vocabularySize: model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length
+    vocabularySize: model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length,
+    drafter: drafter?.drafter,
+    minDraftTokens: options.speculation?.minDraftTokens
   });
   return {
     llama,
     model,
     context,
     executor,
+    speculation: drafter && options.speculation ? {kind: drafter.drafter.kind, maxDraftTokens: options.speculation.maxDraftTokens} : null,
     backend: {gpu: llama.gpu === false ? "cpu" : llama.gpu, buildType: llama.buildType, threads, gpuLayers: model.gpuLayers},
     async [Symbol.asyncDispose]() {
+      // The executor disposes the drafter's sequences; its context and model go after.
       await executor[Symbol.asyncDispose]();
+      await drafter?.[Symbol.asyncDispose]();
       await context.dispose();
       if (isShared) return;
       await model.dispose();

@@ -59,7 +59,7 @@ const variant = z.strictObject({
   max_queue: z.number().int().min(0).optional(),
   system_prompt: z.string().optional(),
   sampling: sampling.optional(),
-  draft_model: z.never({message: "draft models are not supported yet: this engine has no speculative decoding"}).optional(),
+  draft_model: z.never({message: "draft models are not supported yet in a variants file: speculative decoding is configured with --draft-model or --speculative for a single model (--model), not yet per variant"}).optional(),
   guardrails: guardrails.optional(),
   rollout: rollout.optional()
 });

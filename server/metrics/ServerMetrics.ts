@@ -186,6 +186,7 @@ export class ServerMetrics {
     if (summary.speculation) {
       metrics.specDecodeDraftTokens.inc(labels, summary.speculation.numDraftTokens);
       metrics.specDecodeAcceptedTokens.inc(labels, summary.speculation.numAcceptedTokens);
+      metrics.specDecodeDrafts.inc(labels, summary.speculation.numDrafts);
     }
   }
 
@@ -219,7 +220,8 @@ export class ServerMetrics {
     for (const histogram of [metrics.timeToFirstToken, metrics.interTokenLatency, metrics.timePerOutputToken, metrics.e2eLatency,
       metrics.queueTime, metrics.prefillTime, metrics.promptTokensPerRequest, metrics.generationTokensPerRequest]) histogram.zero(labels);
     for (const counter of [metrics.promptTokens, metrics.generationTokens, metrics.preemptions, metrics.prefixCacheQueries,
-      metrics.prefixCacheHits, metrics.prefixCacheHostHits, metrics.specDecodeDraftTokens, metrics.specDecodeAcceptedTokens]) counter.inc(labels, 0);
+      metrics.prefixCacheHits, metrics.prefixCacheHostHits, metrics.specDecodeDraftTokens, metrics.specDecodeAcceptedTokens,
+      metrics.specDecodeDrafts]) counter.inc(labels, 0);
     for (const reason of FINISH_REASONS) metrics.requestSuccess.inc({...labels, finished_reason: reason}, 0);
   }
 }

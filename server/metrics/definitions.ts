@@ -49,6 +49,7 @@ export function defineMetrics(registry: Registry) {
     prefixCacheHostHits: counter("prefix_cache_host_hits_total", "Of the prefix cache hits, tokens restored from the host-memory tier (the rest were resident in a sequence)."),
     specDecodeDraftTokens: counter("spec_decode_num_draft_tokens_total", "Tokens proposed by speculative decoding."),
     specDecodeAcceptedTokens: counter("spec_decode_num_accepted_tokens_total", "Proposed tokens the target model accepted."),
+    specDecodeDrafts: counter("spec_decode_num_drafts_total", "Drafts verified: one per request per step that proposed at least one token."),
     canaryRollbacks: counter("canary_rollbacks_total", "Times a canary variant was rolled back to weight 0 (guardrail breach or operator)."),
     shadowRequests: counter("shadow_requests_total",
       "Shadow copies by outcome: completed (output discarded), dropped (the shadow engine was busy) or failed.", ["outcome"]),

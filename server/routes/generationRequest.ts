@@ -38,6 +38,7 @@ export function toGenerationRequest(body: GenerationFields, promptTokens: readon
     stop,
     priority: body.priority ?? 0,
     isEndOfGenerationIgnored: body.ignore_eos ?? false,
+    isSpeculationAllowed: body.speculative ?? true,
     arrivalMs: context.arrivalMs,
     variant: context.variant
   };

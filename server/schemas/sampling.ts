@@ -1,8 +1,9 @@
 /**
  * Request fields shared by `/v1/chat/completions` and `/v1/completions`: sampling, limits, stops and
  * streaming options, with OpenAI's ranges (and the vLLM/llama-server extensions users send:
- * top_k, min_p, ignore_eos, priority) and the size limits of `limits.ts`. Unknown fields are
- * dropped, as OpenAI and vLLM do; a known field of the wrong type or out of range is a 400 naming it.
+ * top_k, min_p, ignore_eos, priority, and `speculative`: false opts a request out of speculative
+ * decoding) and the size limits of `limits.ts`. Unknown fields are dropped, as OpenAI and vLLM do; a
+ * known field of the wrong type or out of range is a 400 naming it.
  */
 import {z} from "zod";
 import {MAX_N, MAX_NAME_CHARS, MAX_STOP_CHARS, MAX_STOP_SEQUENCES} from "./limits.ts";
@@ -27,6 +28,7 @@ export const generationFields = {
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   ignore_eos: z.boolean().nullish(),
   priority: z.number().int().nullish(),
+  speculative: z.boolean().nullish(),
   user: z.string().max(MAX_NAME_CHARS).nullish()
 };
 

@@ -6,7 +6,8 @@ import {describe, expect, it} from "vitest";
 import type {KvSequenceView} from "../../kvcache/index.ts";
 import {checkSchedulerInvariants, type SchedulerInternals} from "../../scheduler/checkInvariants.ts";
 import {RequestQueue} from "../../scheduler/RequestQueue.ts";
-import type {RequestState, StepAccounting} from "../../scheduler/Scheduler.ts";
+import type {RequestState} from "../../scheduler/RequestState.ts";
+import type {StepAccounting} from "../../scheduler/Scheduler.ts";
 import type {SequenceSlot} from "../../scheduler/SequenceTable.ts";
 import {defaultSchedulerConfig, FakeClock} from "../utils/schedulerBuilders.ts";
 
@@ -14,7 +15,7 @@ function request(id: string, overrides: Partial<RequestState> = {}): RequestStat
   return {
     id, numPromptTokens: 4, allTokens: [1, 2, 3, 4], maxTokens: 8, priority: 0, arrivalMs: 0, deadlineMs: undefined,
     arrivalOrder: Number(id.slice(1)), status: "waiting", isResuming: false, admissionOrder: -1, numComputedTokens: 0,
-    sequenceIndex: null, isNewlyPlaced: false, restoreFrom: undefined, numPreemptions: 0, ...overrides
+    sequenceIndex: null, isNewlyPlaced: false, restoreFrom: undefined, numPreemptions: 0, isSpeculationAllowed: true, ...overrides
   };
 }
 
@@ -30,6 +31,7 @@ interface MutableState {
   stats: {
     numWaiting: number; numRunning: number; numPreempted: number; numFreeSequences: number; numPreemptionsTotal: number; numPrefixQueryTokensTotal: number;
     numPrefixHitTokensTotal: number; numHostPrefixHitTokensTotal: number; numPrefixEvictionsTotal: number; kvUsage: number; numKvBlocksUsed: number; numKvBlocksTotal: number;
+    draftAcceptanceRate: number | null;
   };
 }
 
@@ -42,7 +44,7 @@ function consistentState(): MutableState {
   const waiting = request("r1");
   const queue = new RequestQueue<RequestState>("fcfs");
   queue.push(waiting);
-  const output = {stepId: 3, scheduled: [{requestId: "r0", sequenceIndex: 0, isNewlyPlaced: false, numComputedTokens: 3, tokens: [4], isSampling: true}], numScheduledTokens: 1, preemptedIds: []};
+  const output = {stepId: 3, scheduled: [{requestId: "r0", sequenceIndex: 0, isNewlyPlaced: false, numComputedTokens: 3, tokens: [4], isSampling: true, maxNumDraftTokens: 0}], numScheduledTokens: 1, preemptedIds: []};
   return {
     config: {...defaultSchedulerConfig, numSequences: 2, clock: new FakeClock().now},
     requests: new Map([["r0", running], ["r1", waiting]]),
@@ -54,7 +56,7 @@ function consistentState(): MutableState {
     lastStep: {output, numDecodeCandidates: 1, numDecodesScheduled: 1},
     stats: {
       numWaiting: 1, numRunning: 1, numPreempted: 0, numFreeSequences: 1, numPreemptionsTotal: 0, numPrefixQueryTokensTotal: 4, numPrefixHitTokensTotal: 0, numHostPrefixHitTokensTotal: 0,
-      numPrefixEvictionsTotal: 0, kvUsage: 1 / 32, numKvBlocksUsed: 1, numKvBlocksTotal: 32
+      numPrefixEvictionsTotal: 0, kvUsage: 1 / 32, numKvBlocksUsed: 1, numKvBlocksTotal: 32, draftAcceptanceRate: null
     }
   };
 }

@@ -29,7 +29,7 @@ describe("prefix-aware placement", () => {
     addAll(harness.scheduler, [next]);
     const {output} = harness.step();
     expect(output.scheduled).toEqual([
-      {requestId: "next", sequenceIndex: 1, isNewlyPlaced: true, numComputedTokens: 20, tokens: [...base.slice(20, 25), 9], isSampling: true}
+      {requestId: "next", sequenceIndex: 1, isNewlyPlaced: true, numComputedTokens: 20, tokens: [...base.slice(20, 25), 9], isSampling: true, maxNumDraftTokens: 0}
     ]);
     expect(harness.scheduler.stats.numPrefixQueryTokensTotal - statsBefore.numPrefixQueryTokensTotal).toBe(26);
     expect(harness.scheduler.stats.numPrefixHitTokensTotal - statsBefore.numPrefixHitTokensTotal).toBe(20);

@@ -24,7 +24,8 @@ const configArbitrary = fc.record({
   maxQueueLength: fc.integer({min: 1, max: 12}),
   policy: fc.constantFrom("fcfs" as const, "priority" as const, "priority" as const),
   isPreemptionEnabled: fc.constantFrom(true, true, false),
-  numTokensPerSample: fc.constantFrom(1, 1, 1, 2, 3)
+  maxDraftTokens: fc.constantFrom(0, 0, 2, 4, 8),
+  draftAgreement: fc.constantFrom(0, 0.5, 0.9, 1)
 });
 
 const arrivalArbitrary = fc.record({
@@ -55,10 +56,12 @@ describe("scheduler under random load", () => {
   it("keeps its invariants and finishes every request with the uninterrupted run's tokens", () => {
     let numArrivalsTotal = 0;
     // What the random runs exercised, so the test fails if the generators stop reaching a feature.
-    const coverage = {numPreemptions: 0, numPrefixHitTokens: 0, numInFlightAborts: 0, reasons: new Set<string>()};
+    const coverage = {numAcceptedDraftTokens: 0, numRejectedDraftTokens: 0, numPreemptions: 0, numPrefixHitTokens: 0, numInFlightAborts: 0, reasons: new Set<string>()};
     fc.assert(fc.property(configArbitrary, fc.array(eventArbitrary, {minLength: 5, maxLength: 60}), (config, events) => {
-      const {numTokensPerSample, ...schedulerConfig} = config;
-      const {scheduler, clock, executor} = createHarness(schedulerConfig, {numTokensPerSample, isStopToken});
+      const {maxDraftTokens, draftAgreement, ...schedulerConfig} = config;
+      // The fake clock gives the adaptive rule no timings; a fixed length exercises drafts in every step.
+      const speculation = maxDraftTokens > 0 ? {maxDraftTokens, isAdaptive: false} : undefined;
+      const {scheduler, clock, executor} = createHarness({...schedulerConfig, speculation}, {draftAgreement, isStopToken});
       const specs = new Map<string, SchedulerRequestSpec>();
       const finished = new Map<string, FinishedRequest>();
       const live = (): string[] => [...specs.keys()].filter((id) => !finished.has(id));
@@ -94,6 +97,7 @@ describe("scheduler under random load", () => {
             promptTokens: promptTokens(arrival.family, arrival.promptLength),
             maxTokens: arrival.maxTokens,
             priority: arrival.priority,
+            isSpeculationAllowed: arrival.family !== 3,
             arrivalMs: clock.nowMs,
             ...(arrival.deadlineAfterMs === null ? {} : {deadlineMs: clock.nowMs + arrival.deadlineAfterMs})
           };
@@ -117,6 +121,8 @@ describe("scheduler under random load", () => {
 
       expect(live()).toEqual([]);
       coverage.numPreemptions += scheduler.stats.numPreemptionsTotal;
+      coverage.numAcceptedDraftTokens += executor.numAcceptedTokensTotal;
+      coverage.numRejectedDraftTokens += executor.numDraftTokensTotal - executor.numAcceptedTokensTotal;
       coverage.numPrefixHitTokens += scheduler.stats.numPrefixHitTokensTotal;
       for (const {reason} of finished.values()) coverage.reasons.add(reason);
       expect(scheduler.stats).toMatchObject({numWaiting: 0, numRunning: 0, numPreempted: 0, numFreeSequences: config.numSequences});
@@ -129,12 +135,14 @@ describe("scheduler under random load", () => {
         }
         expect(outputTokens).toEqual(expected.tokens);
         // A speculated stop token past the limit still reports "stop", though the token is cut.
-        const allowedReasons = expected.stopIndex !== -1 ? ["stop"] : numTokensPerSample > 1 ? ["length", "stop"] : ["length"];
+        const allowedReasons = expected.stopIndex !== -1 ? ["stop"] : maxDraftTokens > 0 ? ["length", "stop"] : ["length"];
         expect(allowedReasons).toContain(reason);
       }
     }), {numRuns: 300, seed: 20_250_101});
     expect(numArrivalsTotal).toBeGreaterThan(5_000);
     expect(coverage.numPreemptions).toBeGreaterThan(50);
+    expect(coverage.numAcceptedDraftTokens).toBeGreaterThan(1_000);
+    expect(coverage.numRejectedDraftTokens).toBeGreaterThan(1_000);
     expect(coverage.numPrefixHitTokens).toBeGreaterThan(1_000);
     expect(coverage.numInFlightAborts).toBeGreaterThan(100);
     expect([...coverage.reasons].sort()).toEqual(["abort", "length", "stop", "timeout"]);

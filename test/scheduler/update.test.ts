@@ -58,15 +58,45 @@ describe("update", () => {
     expect(harness.scheduler.stats).toMatchObject({numRunning: 0, numWaiting: 1});
   });
 
-  it("appends several speculated tokens but never past maxTokens", () => {
-    const harness = createHarness({}, {numTokensPerSample: 3});
+  it("takes accepted draft tokens as computed and never appends past maxTokens", () => {
+    const harness = createHarness({speculation: {maxDraftTokens: 4, isAdaptive: false}}, {draftAgreement: 1});
     const [spec] = createRequests(1, {maxTokens: 7});
     addAll(harness.scheduler, [spec!]);
+    // The prefill step samples the first token; drafts come only with decodes.
+    expect(harness.step().output.scheduled[0]).toMatchObject({tokens: spec!.promptTokens, maxNumDraftTokens: 0});
+    const decode = harness.step();
+    expect(decode.output.scheduled[0]).toMatchObject({numComputedTokens: 8, tokens: referenceOutput(spec!, 1), isSampling: true, maxNumDraftTokens: 4});
+    expect(decode.output.numScheduledTokens).toBe(5);
+    // Four drafts accepted plus the target's token: all but that last one are in the sequence.
+    expect(harness.scheduler.getRequest("r0")).toMatchObject({outputTokens: referenceOutput(spec!, 6), numComputedTokens: 13});
+    expect(harness.executor.sequenceLength(0)).toBe(13);
+    // One output token left: no room for drafts.
+    const last = harness.step();
+    expect(last.output.scheduled[0]).toMatchObject({tokens: referenceOutput(spec!, 6).slice(5), maxNumDraftTokens: 0});
+    expect(last.finished).toEqual([{requestId: "r0", reason: "length", outputTokens: referenceOutput(spec!, 7), sequenceIndex: 0}]);
+  });
+
+  it("keeps only the agreeing drafts, rolls the rest back and counts both", () => {
+    const harness = createHarness({speculation: {maxDraftTokens: 8, isAdaptive: false}}, {draftAgreement: 0.5});
+    const [spec] = createRequests(1, {maxTokens: 60});
+    addAll(harness.scheduler, [spec!]);
+    const finished = harness.runUntilIdle();
+    expect(finished).toEqual([{requestId: "r0", reason: "length", outputTokens: referenceOutput(spec!, 60), sequenceIndex: 0}]);
+    const {numDraftTokensTotal, numAcceptedTokensTotal} = harness.executor;
+    expect(numAcceptedTokensTotal).toBeGreaterThan(0);
+    expect(numAcceptedTokensTotal).toBeLessThan(numDraftTokensTotal);
+    // Fewer steps than tokens: accepted drafts saved steps.
+    expect(harness.executor.numStepsTotal).toBeLessThan(60);
+  });
+
+  it("refuses a step result with more tokens than the drafts allowed", () => {
+    const harness = createHarness();
+    addAll(harness.scheduler, createRequests(1));
     harness.step();
-    expect(harness.scheduler.getRequest("r0")).toMatchObject({outputTokens: referenceOutput(spec!, 3), numComputedTokens: 8});
-    // The speculated tokens are fed as one chunk, and the last of them yields the next samples.
-    expect(harness.step().output.scheduled[0]).toMatchObject({numComputedTokens: 8, tokens: referenceOutput(spec!, 3), isSampling: true});
-    expect(harness.step().finished).toEqual([{requestId: "r0", reason: "length", outputTokens: referenceOutput(spec!, 7), sequenceIndex: 0}]);
+    const output = harness.scheduler.schedule();
+    expect(output.scheduled[0]?.maxNumDraftTokens).toBe(0);
+    expect(() => harness.scheduler.update(output, {stepId: output.stepId, sampledTokens: new Map([["r0", [1, 2]]]), stoppedIds: new Map()}))
+      .toThrow(RangeError);
   });
 
   it("retries a sampling step that reported neither a token nor a stop", () => {

@@ -33,6 +33,11 @@ export interface FakeExecutorOptions {
    */
   readonly failingPromptMarker?: string;
   readonly failAfterTokens?: number;
+  /**
+   * Proposes draft tokens for speculative decoding from a request's tokens so far (the last one
+   * included); verified like a real executor does: accepted while the fake model would sample them.
+   */
+  readonly drafter?: (history: readonly number[], maxNumTokens: number) => readonly number[];
 }
 
 function containsRun(haystack: readonly number[], needle: readonly number[]): boolean {
@@ -64,7 +69,8 @@ export class FakeExecutor implements StepExecutor {
     this.steps.push(output);
     if (this.options.stepDelayMs) await new Promise((resolve) => setTimeout(resolve, this.options.stepDelayMs));
     else await new Promise((resolve) => setImmediate(resolve));
-    const sampledTokens = new Map<string, number>();
+    const sampledTokens = new Map<string, readonly number[]>();
+    const draftCounts = new Map<string, {numDraftTokens: number; numAcceptedTokens: number}>();
     const failures = new Map<string, Error>();
     for (const entry of output.scheduled) {
       const sequence = this.sequences[entry.sequenceIndex]!;
@@ -76,14 +82,28 @@ export class FakeExecutor implements StepExecutor {
         continue;
       }
       if (!entry.isSampling) continue;
-      const numOutput = this.outputCounts.get(entry.requestId) ?? 0;
-      this.outputCounts.set(entry.requestId, numOutput + 1);
-      const forced = this.options.forcedToken?.(entry.requestId, numOutput);
-      const seed = plans.get(entry.requestId)?.stepSeed ?? 0;
-      const mixed = sequence.reduce((hash, token) => Math.imul(hash ^ token, 16777619) >>> 0, seed >>> 0);
-      sampledTokens.set(entry.requestId, forced ?? mixed % 26);
+      const drafts = entry.maxNumDraftTokens > 0 && this.options.drafter
+        ? this.options.drafter([...sequence], entry.maxNumDraftTokens).slice(0, entry.maxNumDraftTokens) : [];
+      const tokens: number[] = [];
+      for (let offset = 0; offset <= drafts.length; offset++) {
+        const token = this.sample(entry.requestId, sequence, plans.get(entry.requestId)?.stepSeeds[offset] ?? 0);
+        tokens.push(token);
+        if (token !== drafts[offset]) break;
+        sequence.push(token);
+      }
+      sampledTokens.set(entry.requestId, tokens);
+      if (entry.maxNumDraftTokens > 0) draftCounts.set(entry.requestId, {numDraftTokens: drafts.length, numAcceptedTokens: tokens.length - 1});
     }
-    return {sampledTokens, failures, numDecodeCalls: 1};
+    return {sampledTokens, draftCounts, failures, numDecodeCalls: 1};
+  }
+
+  /** The fake model: a hash of the sequence and the seed, unless a token is forced at this position. */
+  private sample(requestId: string, sequence: readonly number[], seed: number): number {
+    const numOutput = this.outputCounts.get(requestId) ?? 0;
+    this.outputCounts.set(requestId, numOutput + 1);
+    const forced = this.options.forcedToken?.(requestId, numOutput);
+    const mixed = sequence.reduce((hash, token) => Math.imul(hash ^ token, 16777619) >>> 0, seed >>> 0);
+    return forced ?? mixed % 26;
   }
 
   private isMarkedFailure(requestId: string, sequence: readonly number[]): boolean {

@@ -10,7 +10,7 @@
 
 import {Scheduler} from "../../scheduler/Scheduler.ts";
 import type {
-  FinishReason, FinishedRequest, SchedulerConfig, SchedulerOutput, SchedulerRequestSpec, StepResult
+  DraftCounts, FinishReason, FinishedRequest, SchedulerConfig, SchedulerOutput, SchedulerRequestSpec, StepResult
 } from "../../scheduler/types.ts";
 
 export const VOCAB_SIZE = 50_000;
@@ -91,8 +91,12 @@ export function sampleToken(requestId: string, position: number, contentHash: nu
 }
 
 export interface FakeExecutorOptions {
-  /** Tokens returned per sampling step, as speculative decoding would accept them. Default 1. */
-  readonly numTokensPerSample?: number;
+  /**
+   * Speculative decoding: the fraction of draft tokens that are the token the fake model will sample
+   * (decided per request and position by a hash, so runs repeat); the others are wrong. Drafts are
+   * proposed only where the scheduler allows them. Default 1.
+   */
+  readonly draftAgreement?: number;
   /** Reports a request as stopped ("stop") when it samples a token for which this returns true. */
   readonly isStopToken?: (token: number) => boolean;
 }
@@ -108,6 +112,8 @@ export class FakeExecutor {
   readonly #options: FakeExecutorOptions;
   readonly #sequences = new Map<number, FakeSequence>();
   numStepsTotal = 0;
+  numDraftTokensTotal = 0;
+  numAcceptedTokensTotal = 0;
 
   constructor(options: FakeExecutorOptions = {}) {
     this.#options = options;
@@ -121,6 +127,9 @@ export class FakeExecutor {
   execute(output: SchedulerOutput): StepResult {
     const sampledTokens = new Map<string, number[]>();
     const stoppedIds = new Map<string, FinishReason>();
+    const draftCounts = new Map<string, DraftCounts>();
+    let numDraftTokensTotal = 0;
+    let numAcceptedTokensTotal = 0;
     for (const entry of output.scheduled) {
       let sequence = this.#sequences.get(entry.sequenceIndex);
       if (sequence === undefined) this.#sequences.set(entry.sequenceIndex, sequence = {tokens: [], prefixHashes: [HASH_SEED]});
@@ -137,22 +146,47 @@ export class FakeExecutor {
         sequence.tokens.push(token);
       }
       if (!entry.isSampling) continue;
-      // Speculated tokens are reported, not fed: the scheduler feeds them in the next step.
-      let contentHash = sequence.prefixHashes.at(-1)!;
+      const drafts = this.#draft(entry.requestId, sequence, entry.maxNumDraftTokens);
+      // Verify as the real executor does: accepted drafts enter the sequence, the first miss ends.
       const sampled: number[] = [];
-      for (let position = sequence.tokens.length; sampled.length < (this.#options.numTokensPerSample ?? 1); position++) {
-        const token = sampleToken(entry.requestId, position, contentHash);
+      for (let offset = 0; offset <= drafts.length; offset++) {
+        const token = sampleToken(entry.requestId, sequence.tokens.length, sequence.prefixHashes.at(-1)!);
         sampled.push(token);
-        contentHash = mix(contentHash, token);
         if (this.#options.isStopToken?.(token) === true) {
           stoppedIds.set(entry.requestId, "stop");
           break;
         }
+        if (token !== drafts[offset]) break;
+        sequence.prefixHashes.push(mix(sequence.prefixHashes.at(-1)!, token));
+        sequence.tokens.push(token);
       }
       sampledTokens.set(entry.requestId, sampled);
+      if (entry.maxNumDraftTokens > 0) {
+        const numAccepted = Math.min(sampled.length - 1, drafts.length);
+        draftCounts.set(entry.requestId, {numDraftTokens: drafts.length, numAcceptedTokens: numAccepted});
+        numDraftTokensTotal += drafts.length;
+        numAcceptedTokensTotal += numAccepted;
+      }
     }
     this.numStepsTotal++;
-    return {stepId: output.stepId, sampledTokens, stoppedIds};
+    this.numDraftTokensTotal += numDraftTokensTotal;
+    this.numAcceptedTokensTotal += numAcceptedTokensTotal;
+    return {stepId: output.stepId, sampledTokens, stoppedIds, draftCounts};
+  }
+
+  /** Up to `maxNumTokens` drafts after the sequence's content: right or wrong as `draftAgreement` says. */
+  #draft(requestId: string, sequence: FakeSequence, maxNumTokens: number): number[] {
+    const drafts: number[] = [];
+    let contentHash = sequence.prefixHashes.at(-1)!;
+    const agreement = this.#options.draftAgreement ?? 1;
+    for (let position = sequence.tokens.length; drafts.length < maxNumTokens; position++) {
+      const right = sampleToken(requestId, position, contentHash);
+      const isRight = (hashInts(hashString(requestId), [position, 7]) % 1000) / 1000 < agreement;
+      const token = isRight ? right : (right + 1) % VOCAB_SIZE;
+      drafts.push(token);
+      contentHash = mix(contentHash, token);
+    }
+    return drafts;
   }
 }
 

@@ -3,17 +3,24 @@
  * read a PP-token prompt, then generate TG tokens; prompt throughput is B*PP over the time until
  * every sequence has its first token, decode throughput is B*(TG-1) over the rest. Run as a child
  * process so thread-pool settings (UV_THREADPOOL_SIZE) apply to it alone:
- *   node --import tsx bench/engine/engineDecode.ts MODEL B PP TG THREADS
+ *   node --import tsx bench/engine/engineDecode.ts MODEL B PP TG THREADS [greedy|sampled]
+ * `greedy` (default) is the closest to llama-batched-bench, which samples nothing; `sampled` draws
+ * at temperature 0.8 over the whole vocabulary (no top-k), the most expensive sampler.
  * Prints one JSON line.
  */
 import {createLlamaServedModel} from "../../engine/createLlamaServedModel.ts";
 import type {GenerationRequest} from "../../engine/types.ts";
 
-const [modelPath, batchText, promptText, generateText, threadsText] = process.argv.slice(2);
+const [modelPath, batchText, promptText, generateText, threadsText, samplingText = "greedy"] = process.argv.slice(2);
 if (!modelPath || !batchText || !promptText || !generateText || !threadsText) {
-  process.stderr.write("usage: engineDecode.ts MODEL B PP TG THREADS\n");
+  process.stderr.write("usage: engineDecode.ts MODEL B PP TG THREADS [greedy|sampled]\n");
   process.exit(2);
 }
+if (samplingText !== "greedy" && samplingText !== "sampled") {
+  process.stderr.write(`sampling must be greedy or sampled, got ${samplingText}\n`);
+  process.exit(2);
+}
+const temperature = samplingText === "greedy" ? 0 : 0.8;
 const numSequences = Number(batchText);
 const numPromptTokens = Number(promptText);
 const numGenerated = Number(generateText);
@@ -42,7 +49,7 @@ function request(index: number, promptOffset: number): GenerationRequest {
   return {
     id: `bench-${promptOffset}-${index}`,
     promptTokens,
-    sampling: {temperature: 0.8, topP: 1, topK: 0, minP: 0, seed: index, presencePenalty: 0, frequencyPenalty: 0},
+    sampling: {temperature, topP: 1, topK: 0, minP: 0, seed: index, presencePenalty: 0, frequencyPenalty: 0},
     maxTokens: numGenerated,
     stop: [],
     priority: 0,

@@ -24,6 +24,7 @@ const options = new Command("speculative")
   .option("--output-len <n>", "tokens per request", "128")
   .option("--threads <n>", "llama.cpp threads", String(Math.min(2, cpus().length)))
   .option("--rounds <n>", "rounds per server (alternating)", "3")
+  .option("--no-fixed", "skip the comparison with --no-draft-adaptive")
   .parse()
   .opts();
 
@@ -41,7 +42,8 @@ console.log(`target ${options.model}, ${drafter}, --draft-max ${options.draftMax
 console.log("| speculation | concurrency | TPOT median ms: spec / plain | speedup | output tok/s: spec / plain | ratio | draft acceptance |");
 console.log("|---|---|---|---|---|---|---|");
 await using plain = await startServerProcess(common);
-for (const [label, extra] of [["adaptive (default)", []], ["fixed (--no-draft-adaptive)", ["--no-draft-adaptive"]]] as const) {
+const variants = [["adaptive (default)", []], ["fixed (--no-draft-adaptive)", ["--no-draft-adaptive"]]] as const;
+for (const [label, extra] of options.fixed === false ? variants.slice(0, 1) : variants) {
   await using speculating = await startServerProcess([...common, ...speculation, ...extra]);
   const report = await runLoad({
     target: {url: speculating.url, model: "bench"},

@@ -17,10 +17,11 @@
  *      `minSamplesPerLength` (3) measured ones, and moves there if that was faster: a longer length
  *      must be `switchMargin` (10%) faster, a shorter one only faster (so speculation is adopted only
  *      when it clearly pays, and two close lengths do not alternate). After a move it explores the
- *      same way next. So it climbs to the best length where speculation pays clearly, stays off where it does
- *      not, and follows changes (acceptance falling with another kind of text, longer contexts).
- *      Exploring only neighbours keeps the price of looking small: where drafts do not pay, 4 steps
- *      in 32 run with 2 drafts.
+ *      same way next, 32 steps later; after an exploration that did not move, it waits twice as long
+ *      as before (up to 32 x 32 steps), because looking costs: a wider verify, and a draft model
+ *      catching up on every token since it last ran. So it climbs to the best length where
+ *      speculation pays clearly, stays off where it does not at a price that shrinks over time, and
+ *      still follows changes (acceptance falling with another kind of text, longer contexts).
  */
 
 export interface SpeculationConfig {
@@ -70,8 +71,14 @@ interface Bucket {
   /** The neighbour being explored, the steps it has left and what they measured; null between explorations. */
   exploring: Exploration | null;
   isNextExplorationUp: boolean;
-  numSteps: number;
+  /** Steps until the next exploration. */
+  numStepsToExploration: number;
+  /** Grows while explorations do not move; back to the configured interval after a move. */
+  explorationInterval: number;
 }
+
+/** Explorations that find nothing stretch the interval up to this many times the configured one. */
+const MAX_INTERVAL_GROWTH = 32;
 
 export class SpeculationPolicy {
   readonly #maxDraftTokens: number;
@@ -113,7 +120,7 @@ export class SpeculationPolicy {
     const bucket = this.#bucketFor(numDecodes);
     if (bucket === null) return 0;
     this.#settleExploration(bucket);
-    if (bucket.exploring === null && ++bucket.numSteps % this.#exploreInterval === 0) this.#startExploration(bucket);
+    if (bucket.exploring === null && --bucket.numStepsToExploration <= 0) this.#startExploration(bucket);
     if (bucket.exploring !== null) {
       bucket.exploring.numStepsLeft--;
       return bucket.lengths[bucket.exploring.index]!.numDraftTokens;
@@ -142,9 +149,14 @@ export class SpeculationPolicy {
     const threshold = current.tokensPerMs * (isLonger ? 1 + this.#switchMargin : 1);
     if (current.numSamples === 0 || explored.tokensPerMs > threshold) {
       bucket.current = exploring.index;
-      // Keep going the way that paid.
+      // Keep going the way that paid, and soon.
       bucket.isNextExplorationUp = isLonger;
+      bucket.explorationInterval = this.#exploreInterval;
+    } else {
+      // Looking costs (a draft model catches up, a wider verify); look less often while it finds nothing.
+      bucket.explorationInterval = Math.min(bucket.explorationInterval * 2, this.#exploreInterval * MAX_INTERVAL_GROWTH);
     }
+    bucket.numStepsToExploration = bucket.explorationInterval;
   }
 
   #startExploration(bucket: Bucket): void {
@@ -152,7 +164,10 @@ export class SpeculationPolicy {
     const down = bucket.current > 0 ? bucket.current - 1 : null;
     const index = (bucket.isNextExplorationUp ? up ?? down : down ?? up);
     bucket.isNextExplorationUp = !bucket.isNextExplorationUp;
-    if (index === null) return;
+    if (index === null) {
+      bucket.numStepsToExploration = bucket.explorationInterval;
+      return;
+    }
     // The exploration's own steps decide, not what this length measured long ago.
     bucket.exploring = {index, numStepsLeft: this.#minSamples + 1, isWarmedUp: false, numOutputTokens: 0, durationMs: 0};
   }
@@ -199,7 +214,8 @@ export class SpeculationPolicy {
       candidates.push(cap);
       bucket = {
         lengths: candidates.map((numDraftTokens) => ({numDraftTokens, numSamples: 0, tokensPerMs: 0})),
-        current: 0, exploring: null, isNextExplorationUp: true, numSteps: 0
+        current: 0, exploring: null, isNextExplorationUp: true,
+        numStepsToExploration: this.#exploreInterval, explorationInterval: this.#exploreInterval
       };
       this.#buckets.set(index, bucket);
     }

@@ -60,6 +60,15 @@ describe("SpeculationPolicy", () => {
     expect(share(chosen, 0)).toBeGreaterThan(0.85);
   });
 
+  it("looks less and less often while looking finds nothing", () => {
+    const policy = new SpeculationPolicy({maxDraftTokens: 8});
+    const chosen = drive(policy, 1, 4000, () => 1, (k) => 10 + 5 * k);
+    const numExplorationSteps = chosen.filter((k) => k !== 0).length;
+    // At a fixed interval of 32 that would be 4 steps in 36: about 440 of 4000. Doubling after each
+    // miss (32, 64, ..., 1024, 1024): 7 explorations of 4 steps.
+    expect(numExplorationSteps).toBe(7 * 4);
+  });
+
   it("comes back when speculation starts to pay again, and drops it when acceptance collapses", () => {
     const policy = new SpeculationPolicy({maxDraftTokens: 4});
     const good = (k: number) => 1 + k;

@@ -14,7 +14,8 @@
  *      average of its output tokens per millisecond over pure decode steps (no prefill in them).
  *      Every `exploreIntervalSteps` (32) steps it runs a neighbouring length, one up or one down, for
  *      one unmeasured warm-up step (a draft model catches up on the tokens it missed) and
- *      `minSamplesPerLength` (3) measured ones, and moves there if that was faster: a longer length
+ *      `minSamplesPerLength` (3) measured ones, and moves there if that was faster than the current
+ *      length's last 4 steps before it (speed drifts, so only neighbouring steps compare): a longer length
  *      must be `switchMargin` (10%) faster, a shorter one only faster (so speculation is adopted only
  *      when it clearly pays, and two close lengths do not alternate). After a move it explores the
  *      same way next, 32 steps later; after an exploration that did not move, it waits twice as long
@@ -71,11 +72,19 @@ interface Bucket {
   /** The neighbour being explored, the steps it has left and what they measured; null between explorations. */
   exploring: Exploration | null;
   isNextExplorationUp: boolean;
+  /**
+   * The current length's latest steps (tokens, ms), compared with an exploration: this machine's
+   * speed drifts by tens of percent within minutes, so only neighbouring steps compare.
+   */
+  readonly recent: {numOutputTokens: number; durationMs: number}[];
   /** Steps until the next exploration. */
   numStepsToExploration: number;
   /** Grows while explorations do not move; back to the configured interval after a move. */
   explorationInterval: number;
 }
+
+/** Steps of the current length an exploration is compared with: those just before it. */
+const RECENT_STEPS = 4;
 
 /** Explorations that find nothing stretch the interval up to this many times the configured one. */
 const MAX_INTERVAL_GROWTH = 32;
@@ -145,10 +154,13 @@ export class SpeculationPolicy {
     explored.numSamples = 1;
     const current = bucket.lengths[bucket.current]!;
     const isLonger = exploring.index > bucket.current;
+    const recentMs = bucket.recent.reduce((sum, step) => sum + step.durationMs, 0);
+    const currentTokensPerMs = recentMs > 0 ? bucket.recent.reduce((sum, step) => sum + step.numOutputTokens, 0) / recentMs : current.tokensPerMs;
     // Hysteresis: up only when clearly faster, down as soon as faster; between the two, stay.
-    const threshold = current.tokensPerMs * (isLonger ? 1 + this.#switchMargin : 1);
+    const threshold = currentTokensPerMs * (isLonger ? 1 + this.#switchMargin : 1);
     if (current.numSamples === 0 || explored.tokensPerMs > threshold) {
       bucket.current = exploring.index;
+      bucket.recent.length = 0;
       // Keep going the way that paid, and soon.
       bucket.isNextExplorationUp = isLonger;
       bucket.explorationInterval = this.#exploreInterval;
@@ -187,6 +199,10 @@ export class SpeculationPolicy {
     }
     const stats = bucket.lengths.find(({numDraftTokens}) => numDraftTokens === sample.numDraftTokens);
     if (stats === undefined) return;
+    if (stats === bucket.lengths[bucket.current]) {
+      bucket.recent.push({numOutputTokens: sample.numOutputTokens, durationMs: sample.durationMs});
+      if (bucket.recent.length > RECENT_STEPS) bucket.recent.shift();
+    }
     const tokensPerMs = sample.numOutputTokens / sample.durationMs;
     stats.tokensPerMs = stats.numSamples === 0 ? tokensPerMs : stats.tokensPerMs + this.#smoothing * (tokensPerMs - stats.tokensPerMs);
     stats.numSamples++;
@@ -214,7 +230,7 @@ export class SpeculationPolicy {
       candidates.push(cap);
       bucket = {
         lengths: candidates.map((numDraftTokens) => ({numDraftTokens, numSamples: 0, tokensPerMs: 0})),
-        current: 0, exploring: null, isNextExplorationUp: true,
+        current: 0, exploring: null, isNextExplorationUp: true, recent: [],
         numStepsToExploration: this.#exploreInterval, explorationInterval: this.#exploreInterval
       };
       this.#buckets.set(index, bucket);

@@ -11,6 +11,7 @@ run parity npm run -s bench:parity -- --model synthetic:small --batch 1,4,8 --ro
 run parity-tiny npm run -s bench:parity -- --model synthetic:tiny --batch 1,8 --rounds 2 --json "$out/parity-tiny.json"
 run overhead npm run -s bench:overhead -- --model synthetic:small --concurrency 1,4,8,16 --output-len 128 --rounds 2 --json "$out/overhead.json"
 run overhead-threads1 npm run -s bench:overhead -- --model synthetic:small --concurrency 4,8 --output-len 128 --rounds 2 --threads 1 --json "$out/overhead-threads1.json"
+run steps npm run -s bench:steps -- --model synthetic:small --concurrency 8 --rounds 3
 run prefix npm run -s bench:prefix -- --model synthetic:small --conversations 16 --turns 4 --system-len 500 --rounds 2 --json "$out/prefix.json"
 run metrics npm run -s bench:metrics -- --model synthetic:small --concurrency 4 --output-len 128 --rounds 4
 run speculative npm run -s bench:spec -- --model synthetic:small --draft-model synthetic:small-draft --rounds 3

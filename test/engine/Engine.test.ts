@@ -3,20 +3,10 @@
  * with the right finish reason, aborts free sequences, and faults stay confined to one request.
  */
 import {describe, expect, it} from "vitest";
-import {Engine, type EngineOptions} from "../../engine/Engine.ts";
 import {EngineError} from "../../engine/errors.ts";
-import type {GenerationRequest, StepRecord} from "../../engine/types.ts";
-import {FAKE_EOG_TOKEN, FakeExecutor, type FakeExecutorOptions, fakeDetokenize} from "../utils/FakeExecutor.ts";
-
-type EngineTestOptions = FakeExecutorOptions & Pick<EngineOptions, "maxQueueLength" | "requestTimeoutMs" | "policy" | "isPreemptionEnabled">;
-
-function createEngine(options: EngineTestOptions = {}) {
-  const executor = new FakeExecutor(options);
-  const engine = new Engine({executor, detokenize: fakeDetokenize, isEndOfGeneration: (t) => t === FAKE_EOG_TOKEN, ...options});
-  const steps: StepRecord[] = [];
-  engine.on("step", (record) => steps.push(record));
-  return {engine, executor, steps};
-}
+import type {GenerationRequest} from "../../engine/types.ts";
+import {FAKE_EOG_TOKEN, fakeDetokenize} from "../utils/FakeExecutor.ts";
+import {createFakeEngine as createEngine} from "../utils/fakeEngine.ts";
 
 let nextId = 0;
 function request(overrides: Partial<GenerationRequest> = {}): GenerationRequest {

@@ -4,20 +4,14 @@
  * counts land in the summary, and the output equals plain decoding's.
  */
 import {describe, expect, it} from "vitest";
-import {Engine} from "../../engine/Engine.ts";
-import type {GenerationRequest, StepRecord} from "../../engine/types.ts";
-import {FAKE_EOG_TOKEN, FakeExecutor, type FakeExecutorOptions, fakeDetokenize} from "../utils/FakeExecutor.ts";
+import type {GenerationRequest} from "../../engine/types.ts";
+import {FAKE_EOG_TOKEN, type FakeExecutorOptions} from "../utils/FakeExecutor.ts";
+import {createFakeEngine} from "../utils/fakeEngine.ts";
 
 function createEngine(options: FakeExecutorOptions & {readonly maxDraftTokens?: number} = {}) {
-  const executor = new FakeExecutor(options);
-  const engine = new Engine({
-    executor, detokenize: fakeDetokenize, isEndOfGeneration: (token) => token === FAKE_EOG_TOKEN,
-    // A fixed draft length: whether speculation pays is the adaptive rule's test, not this file's.
-    speculation: options.maxDraftTokens === undefined ? undefined : {maxDraftTokens: options.maxDraftTokens, isAdaptive: false}
-  });
-  const steps: StepRecord[] = [];
-  engine.on("step", (record) => steps.push(record));
-  return {engine, executor, steps};
+  // A fixed draft length: whether speculation pays is the adaptive rule's test, not this file's.
+  const {maxDraftTokens} = options;
+  return createFakeEngine({...options, speculation: maxDraftTokens === undefined ? undefined : {maxDraftTokens, isAdaptive: false}});
 }
 
 let nextId = 0;

@@ -9,6 +9,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, describe, expect, it} from "vitest";
 import {freePort} from "../../bench/scenarios/serverProcess.ts";
+import {waitForReady} from "../utils/serverMainProcess.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const folder = mkdtempSync(join(tmpdir(), "inflight-main-"));
@@ -72,12 +73,7 @@ describe("server/start.ts and server/main.ts", () => {
     const port = await freePort();
     const server = startServer(["--threads", "1", "--model-name", "demo"], {INFLIGHT_PORT: String(port)});
     try {
-      let ready = false;
-      for (let attempt = 0; attempt < 600 && !ready; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status === 200, () => false);
-      }
-      expect(ready).toBe(true);
+      expect(await waitForReady(`http://127.0.0.1:${port}`)).toBe(true);
       const models = (await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as {data: {id: string}[]};
       expect(models.data.map((model) => model.id)).toEqual(["demo"]);
       expect(server.output()).toMatch(/synthetic model .*tiny/);

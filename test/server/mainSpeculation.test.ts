@@ -3,22 +3,9 @@
  * draft model fail at start with one line and exit code 1; a draft model is loaded beside the target
  * and named in the start-up log line.
  */
-import {spawn} from "node:child_process";
-import {join} from "node:path";
 import {expect, it} from "vitest";
 import {freePort} from "../../bench/scenarios/serverProcess.ts";
-
-const root = join(import.meta.dirname, "..", "..");
-
-function startServer(args: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", ...args], {cwd: root, env: {...process.env, UV_THREADPOOL_SIZE: "1"}});
-  let output = "";
-  let stderr = "";
-  child.stdout.on("data", (data) => { output += data; });
-  child.stderr.on("data", (data) => { output += data; stderr += data; });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-  return {child, exited, output: () => output, stderr: () => stderr};
-}
+import {startServerMain as startServer, waitForReady} from "../utils/serverMainProcess.ts";
 
 it.each([
   [["--speculative", "draft"], "inflight: --speculative draft needs --draft-model (or use --speculative ngram, which needs no draft model)"],
@@ -34,12 +21,7 @@ it("serves with a draft model and says so in the start-up log", async () => {
   const port = await freePort();
   const server = startServer(["--draft-model", "synthetic:tiny-draft", "--threads", "1", "--port", String(port)]);
   try {
-    let ready = false;
-    for (let attempt = 0; attempt < 600 && !ready; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status === 200, () => false);
-    }
-    expect(ready).toBe(true);
+    expect(await waitForReady(`http://127.0.0.1:${port}`)).toBe(true);
     expect(server.output()).toMatch(/draft: .*synthetic model .*tiny-draft/);
     expect(server.output()).toContain("speculative: draft model, up to 8 tokens");
     const reply = await fetch(`http://127.0.0.1:${port}/v1/completions`, {

@@ -3,26 +3,15 @@
  * problems listed and exit code 1; a valid one serves both variants behind one name, with the admin
  * API behind `--admin-key`, and exits 0 on SIGTERM.
  */
-import {spawn} from "node:child_process";
 import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, expect, it} from "vitest";
 import {freePort} from "../../../bench/scenarios/serverProcess.ts";
+import {startServerMain as startServer, waitForReady} from "../../utils/serverMainProcess.ts";
 
-const root = join(import.meta.dirname, "..", "..", "..");
 const folder = mkdtempSync(join(tmpdir(), "inflight-main-config-"));
 afterAll(() => rmSync(folder, {recursive: true, force: true}));
-
-function startServer(args: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", ...args], {cwd: root, env: {...process.env, UV_THREADPOOL_SIZE: "1"}});
-  let output = "";
-  let stderr = "";
-  child.stdout.on("data", (data) => { output += data; });
-  child.stderr.on("data", (data) => { output += data; stderr += data; });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-  return {child, exited, output: () => output, stderr: () => stderr};
-}
 
 it("fails at start on an invalid variants file, listing each problem with its path", async () => {
   const path = join(folder, "bad.yaml");
@@ -41,12 +30,7 @@ it("serves two variants behind one name, with the admin API behind its key", asy
   const base = `http://127.0.0.1:${port}`;
   const server = startServer(["--config", path, "--port", String(port), "--threads", "1", "--parallel", "1", "--ctx-size", "256", "--admin-key", "k"]);
   try {
-    let isReady = false;
-    for (let attempt = 0; attempt < 600 && !isReady; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      isReady = await fetch(`${base}/ready`).then((response) => response.status === 200, () => false);
-    }
-    expect(isReady).toBe(true);
+    expect(await waitForReady(base)).toBe(true);
     expect(server.output()).toMatch(/2 model file\(s\) loaded for 2 variant\(s\)/);
     const variants = new Set<string | null>();
     for (const user of ["a", "b", "c", "d", "e", "f", "g", "h"]) {

@@ -4,7 +4,7 @@
  */
 import {Command, InvalidArgumentError, Option} from "commander";
 import {readApiKeyFile} from "./auth/apiKeyAuth.ts";
-import type {GpuChoice} from "../engine/model/loadLlamaRuntime.ts";
+import type {GpuChoice} from "../engine/model/loadLlama.ts";
 import {DEFAULT_SPECULATION_LIMITS, type SpeculationMode} from "../engine/speculationOptions.ts";
 import type {SchedulingPolicy} from "../scheduler/types.ts";
 

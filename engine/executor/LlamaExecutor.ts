@@ -132,13 +132,15 @@ export class LlamaExecutor implements StepExecutor {
    * the speedup: the step runs without drafts.
    */
   private async draft(entries: readonly ScheduledRequest[]): Promise<ReadonlyMap<number, readonly number[]>> {
+    if (!this.drafter) return new Map();
+    // contextTokens copies the sequence's tokens: only for the requests that draft.
     const tasks: DraftTask[] = entries.filter((entry) => entry.maxNumDraftTokens > 0).map((entry) => ({
       sequenceIndex: entry.sequenceIndex,
       contextTokens: this.sequences[entry.sequenceIndex]!.contextTokens,
       lastToken: entry.tokens[0]!,
       maxNumTokens: entry.maxNumDraftTokens
     }));
-    if (!this.drafter || tasks.length === 0) return new Map();
+    if (tasks.length === 0) return new Map();
     let proposals: ReadonlyMap<number, readonly number[]>;
     try {
       proposals = await this.drafter.draft(tasks);

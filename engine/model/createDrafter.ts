@@ -11,7 +11,7 @@ import type {Drafter} from "../executor/speculative/Drafter.ts";
 import {NgramDrafter} from "../executor/speculative/NgramDrafter.ts";
 import {BYTES_PER_CANDIDATE, SamplerMemoryReclaimer} from "../executor/SamplerMemoryReclaimer.ts";
 import type {SpeculationOptions} from "../speculationOptions.ts";
-import {loadLlamaModel} from "./loadLlamaRuntime.ts";
+import {loadLlamaModel} from "./loadLlama.ts";
 
 export interface DraftTarget {
   readonly llama: Llama;

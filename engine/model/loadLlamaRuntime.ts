@@ -5,13 +5,12 @@
  * Several runtimes may share one loaded model (canary variants of the same GGUF): pass `weights`,
  * and the runtime creates only its own context and leaves the model to whoever loaded it.
  */
-import {getLlama, type Llama, type LlamaContext, LlamaLogLevel, type LlamaModel} from "node-llama-cpp";
+import type {Llama, LlamaContext, LlamaModel} from "node-llama-cpp";
 import {EngineError} from "../errors.ts";
 import {LlamaExecutor} from "../executor/LlamaExecutor.ts";
 import type {SpeculationOptions} from "../speculationOptions.ts";
 import {createDrafter, type LoadedDrafter} from "./createDrafter.ts";
-
-export type GpuChoice = "auto" | "cuda" | "metal" | "vulkan" | "off";
+import {type GpuChoice, loadLlama, loadLlamaModel} from "./loadLlama.ts";
 
 export interface LlamaRuntimeOptions {
   readonly modelPath: string;
@@ -42,36 +41,8 @@ export interface LlamaRuntime extends AsyncDisposable {
   readonly model: LlamaModel;
   readonly context: LlamaContext;
   readonly executor: LlamaExecutor;
-  /** The drafter's kind when speculation is on. */
-  readonly speculation: {readonly kind: "draft" | "ngram"; readonly maxDraftTokens: number} | null;
   /** What actually runs: backend, build, threads. For the start-up log and /v1/models. */
   readonly backend: {readonly gpu: string; readonly buildType: string; readonly threads: number; readonly gpuLayers: number};
-}
-
-/** Starts node-llama-cpp with the chosen backend; never compiles (fails fast instead). */
-export async function loadLlama(gpu: GpuChoice, log: (message: string) => void): Promise<Llama> {
-  const llama = await getLlama({
-    gpu: gpu === "off" ? false : gpu,
-    // Never compile at start: fail fast instead of building for minutes (and needing the network).
-    build: "never",
-    logLevel: LlamaLogLevel.warn,
-    logger: (level, message) => {
-      if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) log(`llama.cpp: ${message.trim()}`);
-    }
-  }).catch((error: unknown) => {
-    throw new EngineError("model_load_failed", `cannot start llama.cpp with --gpu ${gpu}: ${(error as Error).message}`);
-  });
-  if (gpu === "auto" && llama.gpu === false) log("no usable GPU backend found (--gpu auto): running on CPU");
-  return llama;
-}
-
-/** Loads a GGUF's weights once; contexts are created on it separately. */
-export async function loadLlamaModel(llama: Llama, modelPath: string): Promise<LlamaModel> {
-  try {
-    return await llama.loadModel({modelPath});
-  } catch (error) {
-    throw new EngineError("model_load_failed", `cannot load ${modelPath}: ${(error as Error).message}`);
-  }
 }
 
 export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<LlamaRuntime> {
@@ -129,7 +100,6 @@ export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<Ll
     model,
     context,
     executor,
-    speculation: drafter && options.speculation ? {kind: drafter.drafter.kind, maxDraftTokens: options.speculation.maxDraftTokens} : null,
     backend: {gpu: llama.gpu === false ? "cpu" : llama.gpu, buildType: llama.buildType, threads, gpuLayers: model.gpuLayers},
     async [Symbol.asyncDispose]() {
       // The executor disposes the drafter's sequences; its context and model go after.

@@ -6,7 +6,7 @@
  * Owns the shared weights and their disposal, which comes after the engines' (the registry's).
  */
 import {createLlamaServedModel, type LlamaServedModel} from "../../engine/createLlamaServedModel.ts";
-import {type GpuChoice, loadLlama, loadLlamaModel} from "../../engine/model/loadLlamaRuntime.ts";
+import {type GpuChoice, loadLlama, loadLlamaModel} from "../../engine/model/loadLlama.ts";
 import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
 import type {SchedulingPolicy} from "../../scheduler/types.ts";
 import type {CanaryMonitorOptions} from "./CanaryMonitor.ts";

@@ -28,7 +28,6 @@ interface Drafting {
 type ControlledInput = Parameters<LlamaContextSequence["controlledEvaluate"]>[0];
 
 export class DraftModelDrafter implements Drafter {
-  readonly kind = "draft" as const;
   private readonly sequences: LlamaContextSequence[];
   private readonly minProbability: number;
   private readonly samplerMemory: SamplerMemoryReclaimer | undefined;

@@ -17,8 +17,6 @@ export interface DraftTask {
 }
 
 export interface Drafter extends AsyncDisposable {
-  /** "draft" (a draft model) or "ngram" (prompt lookup), for logs and /v1/models. */
-  readonly kind: "draft" | "ngram";
   /** Proposals by sequence index; a task may get fewer tokens than asked, or none. */
   draft(tasks: readonly DraftTask[]): Promise<ReadonlyMap<number, readonly number[]>>;
 }

@@ -36,8 +36,6 @@ export function proposeNgramDraft(history: readonly number[], maxNumTokens: numb
 }
 
 export class NgramDrafter implements Drafter {
-  readonly kind = "ngram" as const;
-
   constructor(private readonly options: NgramOptions = {}) {}
 
   async draft(tasks: readonly DraftTask[]): Promise<ReadonlyMap<number, readonly number[]>> {

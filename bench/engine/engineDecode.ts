@@ -3,21 +3,26 @@
  * read a PP-token prompt, then generate TG tokens; prompt throughput is B*PP over the time until
  * every sequence has its first token, decode throughput is B*(TG-1) over the rest. Run as a child
  * process so thread-pool settings (UV_THREADPOOL_SIZE) apply to it alone:
- *   node --import tsx bench/engine/engineDecode.ts MODEL B PP TG THREADS [greedy|sampled]
+ *   node --import tsx bench/engine/engineDecode.ts MODEL B PP TG THREADS [greedy|sampled] [persistent-sampler|controlled-evaluate]
  * `greedy` (default) is the closest to llama-batched-bench, which samples nothing; `sampled` draws
- * at temperature 0.8 over the whole vocabulary (no top-k), the most expensive sampler.
+ * at temperature 0.8 over the whole vocabulary (no top-k), the most expensive sampler. The last
+ * argument picks how decodes sample (engine/executor/SequenceDecoder.ts; default persistent).
  * Prints one JSON line.
  */
 import {createLlamaServedModel} from "../../engine/createLlamaServedModel.ts";
 import type {GenerationRequest} from "../../engine/types.ts";
 
-const [modelPath, batchText, promptText, generateText, threadsText, samplingText = "greedy"] = process.argv.slice(2);
+const [modelPath, batchText, promptText, generateText, threadsText, samplingText = "greedy", samplingPath = "persistent-sampler"] = process.argv.slice(2);
 if (!modelPath || !batchText || !promptText || !generateText || !threadsText) {
   process.stderr.write("usage: engineDecode.ts MODEL B PP TG THREADS [greedy|sampled]\n");
   process.exit(2);
 }
 if (samplingText !== "greedy" && samplingText !== "sampled") {
   process.stderr.write(`sampling must be greedy or sampled, got ${samplingText}\n`);
+  process.exit(2);
+}
+if (samplingPath !== "persistent-sampler" && samplingPath !== "controlled-evaluate") {
+  process.stderr.write(`sampling path must be persistent-sampler or controlled-evaluate, got ${samplingPath}\n`);
   process.exit(2);
 }
 const temperature = samplingText === "greedy" ? 0 : 0.8;
@@ -34,7 +39,8 @@ const model = await createLlamaServedModel({
   ctxSize: numPromptTokens + numGenerated + 16,
   batchSize: 512,
   maxQueueLength: numSequences,
-  log: () => {}
+  log: () => {},
+  samplingPath
 });
 let numDecodeCalls = 0;
 let numSteps = 0;

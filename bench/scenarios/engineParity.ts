@@ -48,9 +48,10 @@ function referenceRun(modelPath: string, batch: number): Speed {
 }
 
 /** `greedy` is the fair match for llama-batched-bench (which samples nothing); `sampled` shows what sampling at temperature 0.8 over the whole vocabulary adds. */
-function engineRun(modelPath: string, batch: number, env: NodeJS.ProcessEnv, sampling: "greedy" | "sampled"): Speed {
+function engineRun(modelPath: string, batch: number, env: NodeJS.ProcessEnv, sampling: "greedy" | "sampled",
+  samplingPath: "persistent-sampler" | "controlled-evaluate" = "persistent-sampler"): Speed {
   const output = execFileSync(process.execPath, [
-    "--import", "tsx", "bench/engine/engineDecode.ts", modelPath, String(batch), options.promptLen, options.genLen, options.threads, sampling
+    "--import", "tsx", "bench/engine/engineDecode.ts", modelPath, String(batch), options.promptLen, options.genLen, options.threads, sampling, samplingPath
   ], {cwd: ROOT, encoding: "utf8", env: {...process.env, ...env}});
   return JSON.parse(output.trim().split("\n").at(-1)!) as Speed;
 }
@@ -64,7 +65,8 @@ const configurations = {
   reference: (batch: number) => referenceRun(source.path, batch),
   engineDefaultPool: (batch: number) => engineRun(source.path, batch, {UV_THREADPOOL_SIZE: ""}, "greedy"),
   enginePoolOf1: (batch: number) => engineRun(source.path, batch, {UV_THREADPOOL_SIZE: "1"}, "greedy"),
-  engineSampled: (batch: number) => engineRun(source.path, batch, {UV_THREADPOOL_SIZE: "1"}, "sampled")
+  engineSampled: (batch: number) => engineRun(source.path, batch, {UV_THREADPOOL_SIZE: "1"}, "sampled"),
+  engineControlled: (batch: number) => engineRun(source.path, batch, {UV_THREADPOOL_SIZE: "1"}, "greedy", "controlled-evaluate")
 };
 const rows = [];
 for (const batch of String(options.batch).split(",").map(Number)) {
@@ -82,12 +84,14 @@ for (const batch of String(options.batch).split(",").map(Number)) {
 
 console.log(`model ${source.path}; ${options.threads} threads; PP ${options.promptLen}, TG ${options.genLen}; median of ${options.rounds} rounds`);
 console.log("Engine decode is greedy unless marked \"sampled\" (temperature 0.8 over the whole vocabulary, pool 1); the reference samples nothing.");
-console.log("| B | ref PP t/s | ref TG t/s | engine TG t/s (default pool) | engine TG t/s (pool 1) | TG ratio (pool 1) | engine TG t/s sampled | engine PP t/s (pool 1) | PP ratio |");
-console.log("|---|---|---|---|---|---|---|---|---|");
+console.log("\"controlledEvaluate\": the engine sampling through node-llama-cpp's public call (a sampler per call) instead of a sampler kept per sequence.");
+console.log("| B | ref PP t/s | ref TG t/s | engine TG t/s (default pool) | engine TG t/s (pool 1) | TG ratio (pool 1) | engine TG t/s sampled | engine TG t/s controlledEvaluate | engine PP t/s (pool 1) | PP ratio |");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const {batch, summary: s} of rows) {
   console.log(`| ${batch} | ${s.reference.promptTokensPerSecond.toFixed(0)} | ${s.reference.decodeTokensPerSecond.toFixed(1)} | ` +
     `${s.engineDefaultPool.decodeTokensPerSecond.toFixed(1)} | ${s.enginePoolOf1.decodeTokensPerSecond.toFixed(1)} | ` +
     `${(s.enginePoolOf1.decodeTokensPerSecond / s.reference.decodeTokensPerSecond).toFixed(2)} | ${s.engineSampled.decodeTokensPerSecond.toFixed(1)} | ` +
+    `${s.engineControlled.decodeTokensPerSecond.toFixed(1)} | ` +
     `${s.enginePoolOf1.promptTokensPerSecond.toFixed(0)} | ${(s.enginePoolOf1.promptTokensPerSecond / s.reference.promptTokensPerSecond).toFixed(2)} |`);
 }
 if (options.json) writeFileSync(options.json, JSON.stringify({options, rows}, null, 2));

@@ -17,6 +17,7 @@ import type {ScheduledRequest, SchedulerOutput} from "../../scheduler/types.ts";
 import {DEFAULT_BLOCK_SIZE} from "../../kvcache/index.ts";
 import {HostPrefixStore} from "../prefix/HostPrefixStore.ts";
 import {BYTES_PER_CANDIDATE, SamplerMemoryReclaimer} from "./SamplerMemoryReclaimer.ts";
+import {createSequenceDecoder, type SampleOptions, type SamplingPath, type SequenceDecoder} from "./SequenceDecoder.ts";
 import type {DraftTask, Drafter} from "./speculative/Drafter.ts";
 import type {ExecutedStep, SamplingPlan, StepExecutor} from "./types.ts";
 import type {DraftCounts} from "../../scheduler/types.ts";
@@ -32,6 +33,8 @@ export interface LlamaExecutorOptions {
   readonly drafter?: Drafter;
   /** Fewer draft tokens than this are not verified (--draft-min). Default 0. */
   readonly minDraftTokens?: number;
+  /** How decodes sample; the persistent path falls back by itself where it cannot run. Default persistent. */
+  readonly samplingPath?: SamplingPath;
 }
 
 /** What one request's evaluation produced. */
@@ -40,7 +43,7 @@ interface Evaluated {
   readonly draftCounts?: DraftCounts;
 }
 
-type ControlledInput = Parameters<LlamaContextSequence["controlledEvaluate"]>[0];
+const NO_SAMPLES: ReadonlyMap<number, SampleOptions> = new Map();
 
 /** Takes every queued item whole: the scheduler already kept the step within the batch size. */
 function takeWholeItems({items, size}: {items: readonly BatchItem[]; size: number}): PrioritizedBatchItem[] {
@@ -64,7 +67,8 @@ export class LlamaExecutor implements StepExecutor {
 
   /** The host-memory prefix tier, when enabled; the engine hands it to the scheduler as its index. */
   readonly hostPrefixStore: HostPrefixStore | undefined;
-  private readonly samplerMemory: SamplerMemoryReclaimer;
+  /** Decodes and samples; `decoder.path` says which way (for the start-up log and benchmarks). */
+  readonly decoder: SequenceDecoder;
   readonly drafter: Drafter | undefined;
   private readonly minDraftTokens: number;
 
@@ -74,7 +78,6 @@ export class LlamaExecutor implements StepExecutor {
     this.hostPrefixStore = options.hostPrefixCacheBytes
       ? new HostPrefixStore({maxBytes: options.hostPrefixCacheBytes, blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE})
       : undefined;
-    this.samplerMemory = new SamplerMemoryReclaimer((options.vocabularySize ?? 131_072) * BYTES_PER_CANDIDATE);
     this.drafter = options.drafter;
     this.minDraftTokens = options.minDraftTokens ?? 0;
     this.numSequences = context.totalSequences;
@@ -87,6 +90,8 @@ export class LlamaExecutor implements StepExecutor {
         contextShift: {size: 1, strategy: () => { throw new Error("sequence is full"); }}
       })
     );
+    const samplerMemory = new SamplerMemoryReclaimer((options.vocabularySize ?? 131_072) * BYTES_PER_CANDIDATE);
+    this.decoder = createSequenceDecoder(context, this.sequences, samplerMemory, options.samplingPath);
   }
 
   /** Batching hooks for `model.createContext`: whole items, and a count of decode calls. */
@@ -188,21 +193,18 @@ export class LlamaExecutor implements StepExecutor {
 
   private async evaluate(entry: ScheduledRequest, plan: SamplingPlan | undefined, drafts: readonly number[]): Promise<Evaluated | null> {
     const sequence = this.sequences[entry.sequenceIndex]!;
-    // Every controlledEvaluate call leaves a sampler for the garbage collector, sampling or not.
-    this.samplerMemory.noteSamplers(1);
     if (!entry.isSampling || !plan) {
-      await sequence.controlledEvaluate(entry.tokens as Token[]);
+      await this.decoder.decode(entry.sequenceIndex, entry.tokens as Token[], NO_SAMPLES);
       return null;
     }
-    const fed = [...entry.tokens, ...drafts];
+    const fed = [...entry.tokens, ...drafts] as Token[];
     const firstSampled = entry.tokens.length - 1;
-    const input = fed.map((token, index) => index < firstSampled ? token : [token, {
-      generateNext: {token: true, options: samplingOptionsOf(plan, index - firstSampled, drafts)}
-    }] as const) as ControlledInput;
-    const results = await sequence.controlledEvaluate(input);
+    const sampleAt = new Map<number, SampleOptions>();
+    for (let offset = 0; offset <= drafts.length; offset++) sampleAt.set(firstSampled + offset, samplingOptionsOf(plan, offset, drafts));
+    const results = await this.decoder.decode(entry.sequenceIndex, fed, sampleAt);
     const tokens: number[] = [];
     for (let offset = 0; offset <= drafts.length; offset++) {
-      const token = results[firstSampled + offset]?.next.token;
+      const token = results[offset];
       if (token == null) throw new Error("the model produced no token");
       tokens.push(token);
       if (token !== drafts[offset]) break;
@@ -215,6 +217,7 @@ export class LlamaExecutor implements StepExecutor {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.drafter?.[Symbol.asyncDispose]();
+    this.decoder.dispose();
     await Promise.all(this.sequences.map((sequence) => sequence.dispose()));
     this.hostPrefixStore?.dispose();
   }
@@ -224,7 +227,7 @@ export class LlamaExecutor implements StepExecutor {
  * Sampler settings for the `offset`-th sampled position of a step: the seed that position gets
  * without speculation, and penalties that also count the drafts before it (they precede it in the output).
  */
-function samplingOptionsOf(plan: SamplingPlan, offset: number, drafts: readonly number[]) {
+function samplingOptionsOf(plan: SamplingPlan, offset: number, drafts: readonly number[]): SampleOptions {
   const {sampling, stepSeeds, penaltyTokens} = plan;
   const hasPenalty = sampling.presencePenalty !== 0 || sampling.frequencyPenalty !== 0;
   const seed = stepSeeds[offset];

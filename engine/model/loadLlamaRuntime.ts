@@ -9,6 +9,7 @@ import type {Llama, LlamaContext, LlamaModel} from "node-llama-cpp";
 import {EngineError} from "../errors.ts";
 import {LlamaExecutor} from "../executor/LlamaExecutor.ts";
 import type {SpeculationOptions} from "../speculationOptions.ts";
+import type {SamplingPath} from "../executor/SequenceDecoder.ts";
 import {createDrafter, type LoadedDrafter} from "./createDrafter.ts";
 import {type GpuChoice, loadLlama, loadLlamaModel} from "./loadLlama.ts";
 
@@ -28,6 +29,8 @@ export interface LlamaRuntimeOptions {
   readonly weights?: LlamaWeights;
   /** Speculative decoding: loads the draft model (mode "draft") into its own context. */
   readonly speculation?: SpeculationOptions;
+  /** How decodes sample (benchmarks and tests compare the two); default: a persistent sampler per sequence. */
+  readonly samplingPath?: SamplingPath;
 }
 
 /** A loaded model and the llama.cpp binding it was loaded with, shareable between contexts. */
@@ -42,7 +45,9 @@ export interface LlamaRuntime extends AsyncDisposable {
   readonly context: LlamaContext;
   readonly executor: LlamaExecutor;
   /** What actually runs: backend, build, threads. For the start-up log and /v1/models. */
-  readonly backend: {readonly gpu: string; readonly buildType: string; readonly threads: number; readonly gpuLayers: number};
+  readonly backend: {
+    readonly gpu: string; readonly buildType: string; readonly threads: number; readonly gpuLayers: number; readonly samplingPath: SamplingPath;
+  };
 }
 
 export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<LlamaRuntime> {
@@ -93,14 +98,15 @@ export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<Ll
     hostPrefixCacheBytes: (options.prefixCacheMb ?? 0) * 1024 * 1024,
     vocabularySize: model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length,
     drafter: drafter?.drafter,
-    minDraftTokens: options.speculation?.minDraftTokens
+    minDraftTokens: options.speculation?.minDraftTokens,
+    samplingPath: options.samplingPath
   });
   return {
     llama,
     model,
     context,
     executor,
-    backend: {gpu: llama.gpu === false ? "cpu" : llama.gpu, buildType: llama.buildType, threads, gpuLayers: model.gpuLayers},
+    backend: {gpu: llama.gpu === false ? "cpu" : llama.gpu, buildType: llama.buildType, threads, gpuLayers: model.gpuLayers, samplingPath: executor.decoder.path},
     async [Symbol.asyncDispose]() {
       // The executor disposes the drafter's sequences; its context and model go after.
       await executor[Symbol.asyncDispose]();

@@ -1,0 +1,148 @@
+/**
+ * Feeds tokens into a context's sequences and samples the positions asked for, with one long-lived
+ * native sampler per sequence. Owns those samplers; does not own the sequences or decide what runs.
+ *
+ * Why not `controlledEvaluate` alone: it creates a sampler for every call (a native chain plus a
+ * zeroed candidate buffer of 12 bytes per vocabulary token, freed only when V8 collects it) and that
+ * costs more than the decode itself on a small model (tiny preset, one sequence, greedy: 350 tokens/s
+ * through controlledEvaluate, 550 with one sampler kept per sequence, `bench/engine/samplingPath.ts`).
+ * node-llama-cpp 3.22.1 offers no public call that decodes chosen positions with a caller's sampler,
+ * so the persistent path uses five of its internals, all checked at start-up: `AddonSampler` from
+ * the bindings, `sequence._decodeTokens`, `sequence._resolveSamplerConfig`, `sequence._contextShift`
+ * and `context._ctx.sampleToken`, the same calls controlledEvaluate makes. Where any is missing (a
+ * different node-llama-cpp), or the model needs KV checkpoints (hybrid, recurrent, sliding-window),
+ * every decode goes through controlledEvaluate instead, with identical results.
+ *
+ * A sampler's state must not leak between positions: the seeded distribution sampler is recreated
+ * whenever the seed changes, so a repeated seed is preceded by another one to force a fresh RNG, and
+ * the penalty sampler is rebuilt from the configuration's token history whenever that history is not
+ * its own history plus one token. Sampling one sequence's positions runs one at a time, because
+ * each applies its configuration to the shared sampler first.
+ */
+import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
+import type {SamplerMemoryReclaimer} from "./SamplerMemoryReclaimer.ts";
+
+/** Per-position sampler settings, in node-llama-cpp's `generateNext.options` shape. */
+export type SampleOptions = NonNullable<NonNullable<ControlledItemOptions["generateNext"]>["options"]>;
+type ControlledInput = Parameters<LlamaContextSequence["controlledEvaluate"]>[0];
+type ControlledItemOptions = Extract<ControlledInput[number], readonly unknown[]>[1] & {};
+
+export type SamplingPath = "persistent-sampler" | "controlled-evaluate";
+
+export interface SequenceDecoder {
+  readonly path: SamplingPath;
+  /**
+   * Feeds `tokens` to the sequence and returns the token sampled after each position in `sampleAt`
+   * (position in `tokens` -> settings), in the order of the positions.
+   */
+  decode(sequenceIndex: number, tokens: readonly Token[], sampleAt: ReadonlyMap<number, SampleOptions>): Promise<Array<Token | null>>;
+  dispose(): void;
+}
+
+interface NativeSampler {
+  applyConfig(config: object): void;
+  dispose(): void;
+}
+
+interface SequenceInternals {
+  _decodeTokens(tokens: Token[], logits: boolean[], priority: number, tokenMeter: unknown, contextShift: unknown,
+    mapper: (batchLogitIndex: number, tokenIndex: number) => unknown): Promise<unknown[]>;
+  _resolveSamplerConfig(options: object): object;
+  _contextShift: unknown;
+  readonly needsCheckpoints: boolean;
+  readonly tokenMeter: unknown;
+}
+
+/** node-llama-cpp's default evaluation priority; every item of a step shares it. */
+const EVALUATION_PRIORITY = 5;
+
+export function createSequenceDecoder(context: LlamaContext, sequences: readonly LlamaContextSequence[],
+  samplerMemory: SamplerMemoryReclaimer, preferred: SamplingPath = "persistent-sampler"): SequenceDecoder {
+  if (preferred === "persistent-sampler" && hasInternals(context, sequences)) return new PersistentSamplerDecoder(context, sequences);
+  return new ControlledEvaluateDecoder(sequences, samplerMemory);
+}
+
+function hasInternals(context: LlamaContext, sequences: readonly LlamaContextSequence[]): boolean {
+  const bindings = (context as unknown as {_llama?: {_bindings?: {AddonSampler?: unknown}}})._llama?._bindings;
+  const native = (context as unknown as {_ctx?: {sampleToken?: unknown}})._ctx;
+  return typeof bindings?.AddonSampler === "function" && typeof native?.sampleToken === "function" &&
+    sequences.every((sequence) => {
+      const internals = sequence as unknown as Partial<SequenceInternals>;
+      return typeof internals._decodeTokens === "function" && typeof internals._resolveSamplerConfig === "function" &&
+        internals._contextShift !== undefined && internals.needsCheckpoints === false;
+    });
+}
+
+class PersistentSamplerDecoder implements SequenceDecoder {
+  readonly path = "persistent-sampler";
+  private readonly samplers: NativeSampler[];
+  private readonly lastSeeds: Array<number | undefined>;
+  private readonly sampleToken: (batchLogitIndex: number, sampler: NativeSampler) => Promise<number>;
+
+  constructor(context: LlamaContext, private readonly sequences: readonly LlamaContextSequence[]) {
+    const internals = context as unknown as {
+      _llama: {_bindings: {AddonSampler: new (model: unknown) => NativeSampler}};
+      _ctx: {sampleToken(batchLogitIndex: number, sampler: NativeSampler): Promise<number>};
+    };
+    const nativeModel = (context.model as unknown as {_model: unknown})._model;
+    this.samplers = sequences.map(() => new internals._llama._bindings.AddonSampler(nativeModel));
+    this.lastSeeds = sequences.map(() => undefined);
+    this.sampleToken = (batchLogitIndex, sampler) => internals._ctx.sampleToken(batchLogitIndex, sampler);
+  }
+
+  async decode(sequenceIndex: number, tokens: readonly Token[], sampleAt: ReadonlyMap<number, SampleOptions>): Promise<Array<Token | null>> {
+    const sequence = this.sequences[sequenceIndex] as unknown as SequenceInternals;
+    const sampler = this.samplers[sequenceIndex]!;
+    const logits = tokens.map((_, index) => sampleAt.has(index));
+    let queue: Promise<unknown> = Promise.resolve();
+    const results = await sequence._decodeTokens(tokens.slice(), logits, EVALUATION_PRIORITY, sequence.tokenMeter, sequence._contextShift,
+      (batchLogitIndex, tokenIndex) => {
+        const options = sampleAt.get(tokenIndex);
+        if (!options) return undefined;
+        const config = sequence._resolveSamplerConfig(options) as {seed?: number};
+        const sampled = queue.then(() => {
+          this.applyFresh(sequenceIndex, config);
+          return this.sampleToken(batchLogitIndex, sampler);
+        });
+        queue = sampled.catch(() => undefined);
+        return sampled;
+      });
+    return [...sampleAt.keys()].sort((a, b) => a - b).map((index) => {
+      const token = results[index];
+      return typeof token === "number" && token >= 0 ? token as Token : null;
+    });
+  }
+
+  /** Applies `config` so that sampling behaves as with a sampler created for it. */
+  private applyFresh(sequenceIndex: number, config: {seed?: number}): void {
+    const sampler = this.samplers[sequenceIndex]!;
+    // The distribution sampler keeps its RNG state while the seed stays the same.
+    if (config.seed !== undefined && config.seed === this.lastSeeds[sequenceIndex])
+      sampler.applyConfig({...config, seed: (config.seed + 1) >>> 0});
+    sampler.applyConfig(config);
+    this.lastSeeds[sequenceIndex] = config.seed;
+  }
+
+  dispose(): void {
+    for (const sampler of this.samplers) sampler.dispose();
+  }
+}
+
+class ControlledEvaluateDecoder implements SequenceDecoder {
+  readonly path = "controlled-evaluate";
+
+  constructor(private readonly sequences: readonly LlamaContextSequence[], private readonly samplerMemory: SamplerMemoryReclaimer) {}
+
+  async decode(sequenceIndex: number, tokens: readonly Token[], sampleAt: ReadonlyMap<number, SampleOptions>): Promise<Array<Token | null>> {
+    // Every controlledEvaluate call leaves a sampler for the garbage collector, sampling or not.
+    this.samplerMemory.noteSamplers(1);
+    const input = tokens.map((token, index) => {
+      const options = sampleAt.get(index);
+      return options ? [token, {generateNext: {token: true, options}}] as const : token;
+    }) as ControlledInput;
+    const results = await this.sequences[sequenceIndex]!.controlledEvaluate(input);
+    return [...sampleAt.keys()].sort((a, b) => a - b).map((index) => results[index]?.next.token ?? null);
+  }
+
+  dispose(): void {}
+}

@@ -1,7 +1,8 @@
 /**
  * Runs scheduler steps on one node-llama-cpp context with a fixed pool of sequences. Each step feeds
- * every scheduled request's tokens through `controlledEvaluate`, all issued in the same tick so the
- * library puts them into one `llama_decode` call; the scheduler, not event-loop timing, decides what a
+ * every scheduled request's tokens to its sequence (SequenceDecoder.ts: one long-lived sampler per
+ * sequence, or `controlledEvaluate`), all issued in the same tick so the library puts them into one
+ * `llama_decode` call; the scheduler, not event-loop timing, decides what a
  * decode contains. Owns the sequences (created once, reused, never handed out); does not own the model
  * or the decision of what to run.
  *

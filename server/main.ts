@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   };
   const describe = (model: LlamaServedModel, label: string): string => {
     const {backend} = model.runtime;
-    return `${label} (${backend.gpu}, ${backend.buildType} build, ${backend.threads} threads, ` +
+    return `${label} (${backend.gpu}, ${backend.buildType} build, CPU features ${backend.cpuFeatures.join(" ") || "unknown"}, ${backend.threads} threads, ` +
       `${model.engine.scheduler.getSequences().length} sequences x ${model.contextLength} tokens, ` +
       `libuv pool ${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}, sampling ${backend.samplingPath}, template ${model.chatTemplateName}` +
       `${speculation ? `, speculative: ${speculation.mode === "draft" ? "draft model" : "ngram"}, up to ${speculation.maxDraftTokens} tokens${speculation.isAdaptive === false ? " always" : ", adaptive"}` : ""})`;

@@ -47,6 +47,8 @@ export interface LlamaRuntime extends AsyncDisposable {
   /** What actually runs: backend, build, threads. For the start-up log and /v1/models. */
   readonly backend: {
     readonly gpu: string; readonly buildType: string; readonly threads: number; readonly gpuLayers: number; readonly samplingPath: SamplingPath;
+    /** The CPU features of the llama.cpp CPU backend variant that was loaded (e.g. AVX2, AVX512, AMX_INT8). */
+    readonly cpuFeatures: readonly string[];
   };
 }
 
@@ -106,7 +108,8 @@ export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<Ll
     model,
     context,
     executor,
-    backend: {gpu: llama.gpu === false ? "cpu" : llama.gpu, buildType: llama.buildType, threads, gpuLayers: model.gpuLayers, samplingPath: executor.decoder.path},
+    backend: {gpu: llama.gpu === false ? "cpu" : llama.gpu, buildType: llama.buildType, threads, gpuLayers: model.gpuLayers, samplingPath: executor.decoder.path,
+      cpuFeatures: cpuFeaturesOf(llama.systemInfo)},
     async [Symbol.asyncDispose]() {
       // The executor disposes the drafter's sequences; its context and model go after.
       await executor[Symbol.asyncDispose]();
@@ -117,4 +120,21 @@ export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<Ll
       await llama.dispose();
     }
   };
+}
+
+/**
+ * The enabled features from llama.cpp's system info ("CPU : SSE3 = 1 | AVX2 = 1 | AMX_INT8 = 1 | ..."):
+ * they tell which of the prebuilt CPU backend variants (haswell, skylakex, sapphirerapids...) was loaded.
+ */
+export function cpuFeaturesOf(systemInfo: string): string[] {
+  const features: string[] = [];
+  let isCpuSection = false;
+  for (const part of systemInfo.split("|")) {
+    // A part either opens a backend's section ("CPU : SSE3 = 1") or continues it ("AVX2 = 1").
+    const section = /^\s*([A-Za-z0-9_ ]+?)\s*:(.*)$/.exec(part);
+    if (section) isCpuSection = section[1] === "CPU";
+    const feature = /^\s*([A-Z0-9_]+)\s*=\s*1\s*$/.exec(section ? section[2]! : part);
+    if (isCpuSection && feature) features.push(feature[1]!);
+  }
+  return features;
 }

@@ -78,6 +78,9 @@ describe("server/start.ts and server/main.ts", () => {
       expect(models.data.map((model) => model.id)).toEqual(["demo"]);
       expect(server.output()).toMatch(/synthetic model .*tiny/);
       expect(server.output()).toContain("libuv pool 1");
+      // Which CPU backend variant llama.cpp loaded, and that decodes keep a sampler per sequence.
+      expect(server.output()).toMatch(/CPU features [A-Z0-9_]+/);
+      expect(server.output()).toContain("sampling persistent-sampler");
       server.child.kill("SIGTERM");
       expect((await server.exited).code).toBe(0);
     } finally {

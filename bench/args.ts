@@ -50,6 +50,7 @@ export function buildCommand(output?: CliOutput): Command {
     .option("--len-spread <fraction>", "lengths drawn uniformly from len * [1 - f, 1 + f]", parseNumber, DEFAULTS.lenSpread)
     .option("--system-len <n>", "chat: tokens of the system prompt shared by all conversations", parseNonNegativeInt, DEFAULTS.systemLen)
     .option("--turns <n>", "chat: turns per conversation", parsePositiveInt, DEFAULTS.turns)
+    .option("--replay-replies", "chat: put the server's own replies into the history, as chat clients do (default: synthetic text, identical for every server)")
     .option("--file <path>", "jsonl: one chat request body per line")
     .option("--no-ignore-eos", "do not send ignore_eos: true (outputs may end before max_tokens)")
     .option("--temperature <t>", "sampling temperature", parseNumber, DEFAULTS.temperature)
@@ -117,6 +118,7 @@ export function parseBenchArgs(argv: readonly string[], output?: CliOutput): Cli
       lenSpread: number("lenSpread") ?? DEFAULTS.lenSpread,
       systemLen: number("systemLen") ?? DEFAULTS.systemLen,
       turns: number("turns") ?? DEFAULTS.turns,
+      ...(options["replayReplies"] === true ? {isReplyReplayed: true} : {}),
       ...optional("file", text("file"))
     },
     isIgnoreEos: options["ignoreEos"] !== false,

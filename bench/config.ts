@@ -154,6 +154,7 @@ function resolveDataset(input: Partial<DatasetConfig>): DatasetConfig {
     lenSpread,
     systemLen: nonNegativeInt("dataset.systemLen", input.systemLen ?? DEFAULTS.systemLen),
     turns: positiveInt("dataset.turns", input.turns ?? DEFAULTS.turns),
+    ...(input.isReplyReplayed === true ? {isReplyReplayed: true} : {}),
     ...(input.file === undefined ? {} : {file: input.file})
   };
 }

@@ -44,9 +44,8 @@ export async function runClosedLoop(
   options.signal?.addEventListener("abort", stop, {once: true});
   const worker = async (): Promise<void> => {
     for (let spec = await queue.take(); spec !== null; spec = await queue.take()) {
-      const result = await transport.send(spec, roundStartMs, options.signal);
+      const result = withoutReply(await transport.send(spec, roundStartMs, options.signal), queue);
       results.push(result);
-      queue.complete(spec.id);
       options.onResult?.(result);
       // Building and sending the next request costs CPU time. Doing it after the event loop has
       // read (and timestamped) whatever other responses already arrived keeps that cost out of
@@ -79,9 +78,8 @@ export async function runOpenLoop(
   const startedAt = new Date();
   const roundStartMs = performance.now();
   const launch = async (spec: RequestSpec): Promise<void> => {
-    const result = await transport.send(spec, roundStartMs, options.signal);
+    const result = withoutReply(await transport.send(spec, roundStartMs, options.signal), queue);
     results.push(result);
-    queue.complete(spec.id);
     options.onResult?.(result);
   };
   for (const arrivalMs of arrivalsMs) {
@@ -93,6 +91,13 @@ export async function runOpenLoop(
   }
   await Promise.all(inFlight);
   return {results, durationMs: performance.now() - roundStartMs, startedAt};
+}
+
+/** Completes the request in the queue, handing over its reply text, and returns the result without it. */
+function withoutReply(result: RequestResult, queue: WorkQueue): RequestResult {
+  const {replyText, ...measured} = result;
+  queue.complete(result.id, replyText);
+  return measured;
 }
 
 /**

@@ -196,7 +196,8 @@ function withIdPrefix(prefix: string, specs: readonly RequestSpec[]): RequestSpe
   return specs.map((spec) => ({
     ...spec,
     id: `${prefix}${spec.id}`,
-    ...(spec.dependsOn === undefined ? {} : {dependsOn: `${prefix}${spec.dependsOn}`})
+    ...(spec.dependsOn === undefined ? {} : {dependsOn: `${prefix}${spec.dependsOn}`}),
+    ...(spec.replies === undefined ? {} : {replies: spec.replies.map((reply) => ({...reply, turnId: `${prefix}${reply.turnId}`}))})
   }));
 }
 

@@ -62,6 +62,12 @@ export interface DatasetConfig {
   readonly systemLen: number;
   /** Chat: user turns per conversation; turn k+1 is sent only after turn k has completed. */
   readonly turns: number;
+  /**
+   * Chat: the history's assistant turns are the server's own replies, as chat clients send them
+   * (servers A and B then see different histories of the same lengths). False: synthetic text, so
+   * every server receives identical requests. Default false.
+   */
+  readonly isReplyReplayed?: boolean;
   /** JSONL: path of a file holding one chat request body per line. */
   readonly file?: string;
 }
@@ -118,6 +124,10 @@ export interface RequestSpec {
   readonly seed: number;
   /** Id of the request that must complete before this one is sent (the previous turn). */
   readonly dependsOn?: string;
+  /** Assistant messages (by index in `messages`) to replace with the reply of the request `turnId`, once it has one. */
+  readonly replies?: readonly {readonly messageIndex: number; readonly turnId: string}[];
+  /** A later request replays this one's reply: the driver hands its text to the queue. */
+  readonly isReplyKept?: boolean;
   /** Extra body fields from a JSONL line, sent unchanged. */
   readonly extraBody?: Readonly<Record<string, unknown>>;
 }
@@ -160,6 +170,8 @@ export interface RequestResult {
   readonly promptTokensSource: TokenCountSource;
   /** Chunks with non-empty content; `outputTokens / contentChunks` tokens per chunk. */
   readonly contentChunks: number;
+  /** The reply's text, only for specs with `isReplyKept` (the drivers take it out of the results). */
+  readonly replyText?: string;
 }
 
 /** mean, median and percentiles of one latency, in ms. Percentiles interpolate linearly. */

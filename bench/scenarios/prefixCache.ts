@@ -3,7 +3,9 @@
  * system prompt (the bench's multi-turn chat dataset), against two servers started here with the
  * same flags except the prefix cache (on: resident sequences plus the host-memory tier; off:
  * `--no-prefix-cache`), alternating rounds A, B. Prints TTFT p50/p99 of first turns and of returning
- * turns for both, and the ratio.
+ * turns for both, and the ratio. The history's assistant turns are each server's own replies, as a
+ * chat client sends them; `--no-replay-replies` puts synthetic text there instead (identical
+ * requests for both servers, but a server never finds its last reply in its cache).
  *
  *   npm run bench:prefix -- --model synthetic:small --conversations 16 --turns 4 --system-len 500
  */
@@ -27,6 +29,7 @@ const options = new Command("prefixCache")
   .option("--parallel <n>", "server sequences", "4")
   .option("--threads <n>", "llama.cpp threads", String(Math.min(2, cpus().length)))
   .option("--rounds <n>", "rounds per server", "2")
+  .option("--no-replay-replies", "synthetic assistant turns in the history instead of the server's own replies")
   .option("--json <file>", "write every figure here")
   .parse()
   .opts();
@@ -43,7 +46,10 @@ const report = await runLoad({
   numRequests,
   rounds: Number(options.rounds),
   warmupRequests: 1,
-  dataset: {kind: "chat", systemLen: Number(options.systemLen), turns: Number(options.turns), inputLen: Number(options.inputLen), outputLen: Number(options.outputLen), lenSpread: 0},
+  dataset: {
+    kind: "chat", systemLen: Number(options.systemLen), turns: Number(options.turns), inputLen: Number(options.inputLen),
+    outputLen: Number(options.outputLen), lenSpread: 0, isReplyReplayed: options.replayReplies === true
+  },
   isIgnoreEos: true,
   isMetricsEnabled: false,
   isPerRequestKept: true
@@ -65,7 +71,7 @@ function ttftByTurnKind(label: "A" | "B") {
 const on = ttftByTurnKind("A");
 const off = ttftByTurnKind("B");
 console.log(`model ${source.path}; ${options.conversations} conversations x ${options.turns} turns, system prompt ${options.systemLen} tokens, ` +
-  `${options.inputLen} tokens per turn, ${options.outputLen} per reply; concurrency ${options.concurrency}, ${options.parallel} sequences, ${options.threads} threads; ${options.rounds} rounds each`);
+  `${options.inputLen} tokens per turn, ${options.outputLen} per reply (${options.replayReplies === true ? "the server's own replies" : "synthetic replies"} in the history); concurrency ${options.concurrency}, ${options.parallel} sequences, ${options.threads} threads; ${options.rounds} rounds each`);
 console.log("| turns | cache on TTFT p50 ms | cache on p99 | cache off TTFT p50 ms | cache off p99 | p50 off / on |");
 console.log("|---|---|---|---|---|---|");
 for (const [name, key] of [["first", "firstTurns"], ["returning", "returningTurns"]] as const) {

@@ -93,7 +93,8 @@ export class RequestRecorder {
       outputTokensSource: fromUsage === undefined ? "tokenizer" : "usage",
       promptTokens: promptFromUsage ?? this.spec.estimatedPromptTokens,
       promptTokensSource: promptFromUsage === undefined ? "tokenizer" : "usage",
-      contentChunks: this.#contentChunks
+      contentChunks: this.#contentChunks,
+      ...(this.spec.isReplyKept === true && failure === undefined ? {replyText: this.#text} : {})
     };
   }
 }

@@ -71,6 +71,7 @@ describe("parseBenchArgs", () => {
       "--len-spread", "0.25",
       "--system-len", "100",
       "--turns", "3",
+      "--replay-replies",
       "--no-ignore-eos",
       "--temperature", "0.7",
       "--seed", "42",
@@ -88,7 +89,7 @@ describe("parseBenchArgs", () => {
     expect(config.workload).toEqual({kind: "concurrency", levels: [1, 4, 8, 16]});
     expect(config.numRequests).toBe(50);
     expect(config.durationMs).toBe(2500);
-    expect(config.dataset).toEqual({kind: "chat", inputLen: 32, outputLen: 64, lenSpread: 0.25, systemLen: 100, turns: 3});
+    expect(config.dataset).toEqual({kind: "chat", inputLen: 32, outputLen: 64, lenSpread: 0.25, systemLen: 100, turns: 3, isReplyReplayed: true});
     expect(config.isIgnoreEos).toBe(false);
     expect(config.temperature).toBe(0.7);
     expect(config.seed).toBe(42);

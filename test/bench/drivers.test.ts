@@ -9,6 +9,7 @@ import {runLoad} from "../../bench/runLoad.ts";
 import {roundSeeds} from "../../bench/seeds.ts";
 import {WorkQueue} from "../../bench/WorkQueue.ts";
 import type {RequestSpec} from "../../bench/types.ts";
+import {TOKEN_TEXT} from "./fakeScript.ts";
 import {startFakeServer, type FakeServer, type ReceivedRequest} from "./fakeServer.ts";
 
 let server: FakeServer | undefined;
@@ -123,6 +124,36 @@ describe("multi-turn conversations", () => {
   });
 });
 
+describe("replayed replies", () => {
+  for (const transport of ["sse", "nonstream"] as const) {
+    it(`put the server's own reply (${transport}) into the next turns' history, and synthetic text without the option`, async () => {
+      server = await startFakeServer({script: {ttftMs: 2, itlMs: 1, tokens: 3}});
+      const run = async (isReplyReplayed: boolean) => {
+        const first = server?.requests.length ?? 0;
+        await runLoad({
+          target: {url: server?.url ?? "", model: "f"},
+          workload: {kind: "concurrency", levels: [2]},
+          numRequests: 6,
+          warmupRequests: 0,
+          transport,
+          dataset: {kind: "chat", turns: 3, systemLen: 20, inputLen: 5, outputLen: 3, isReplyReplayed}
+        });
+        return (server?.requests ?? []).slice(first);
+      };
+      const reply = TOKEN_TEXT.repeat(3);
+      const assistantTexts = (requests: readonly ReceivedRequest[]) => requests.flatMap((request) =>
+        (request.body["messages"] as {role: string; content: string}[]).filter((message) => message.role === "assistant").map((message) => message.content));
+      const replayed = assistantTexts(await run(true));
+      // Turns 1 and 2 of two conversations: 1 + 2 assistant messages each.
+      expect(replayed).toHaveLength(6);
+      expect(replayed.every((text) => text === reply)).toBe(true);
+      const synthetic = assistantTexts(await run(false));
+      expect(synthetic).toHaveLength(6);
+      expect(synthetic.some((text) => text === reply)).toBe(false);
+    });
+  }
+});
+
 describe("WorkQueue", () => {
   const spec = (id: string, dependsOn?: string): RequestSpec => ({
     id,
@@ -131,6 +162,21 @@ describe("WorkQueue", () => {
     estimatedPromptTokens: 0,
     seed: 0,
     ...(dependsOn === undefined ? {} : {dependsOn})
+  });
+
+  it("replaces replayed assistant messages with the recorded reply, and keeps the synthetic text after a failure", async () => {
+    const turn = (id: string, dependsOn: string, turnId: string): RequestSpec => ({
+      ...spec(id, dependsOn),
+      messages: [{role: "user", content: "u0"}, {role: "assistant", content: "synthetic"}, {role: "user", content: "u1"}],
+      replies: [{messageIndex: 1, turnId}]
+    });
+    const queue = new WorkQueue([spec("a0"), spec("b0"), turn("a1", "a0", "a0"), turn("b1", "b0", "b0")]);
+    await queue.take();
+    await queue.take();
+    queue.complete("a0", "the real reply");
+    expect((await queue.take())?.messages[1]?.content).toBe("the real reply");
+    queue.complete("b0");
+    expect((await queue.take())?.messages[1]?.content).toBe("synthetic");
   });
 
   it("holds a request back until its dependency completes, then hands it out first", async () => {

@@ -19,6 +19,7 @@ import {BlockPool} from "./BlockPool.ts";
 import {type BlockHashOptions, computeBlockHashes, hashBlock} from "./blockHash.ts";
 import {checkKvCacheInvariants} from "./checkInvariants.ts";
 import {commonPrefixLength} from "./commonPrefix.ts";
+import {chooseForMiss, isBetterPlacement} from "./placementOrder.ts";
 import type {
   AllocationRequest, BlockHash, ComputedBlocks, KvAllocation, KvCacheConfig, KvCacheCounters, KvSequenceView, PrefixMatch
 } from "./types.ts";
@@ -138,15 +139,15 @@ export class KvCacheManager {
     let bestLength = -1;
     for (const candidate of candidates) {
       const length = commonPrefixLength(candidate.tokens, tokens);
-      if (best === undefined || length > bestLength || (length === bestLength && isLessRecentlyUsed(candidate, best))) {
+      if (best === undefined || length > bestLength || (length === bestLength && isBetterPlacement(candidate, best, this.#sequences))) {
         best = candidate;
         bestLength = length;
       }
     }
     if (bestLength < this.#minPrefixMatchTokens) {
-      // A miss: the least recently used idle sequence (an empty one first) takes the request.
-      const leastRecent = this.#sequences.filter(({isRunning}) => !isRunning).reduce((a, b) => (isLessRecentlyUsed(b, a) ? b : a));
-      return {sequenceIndex: leastRecent.index, numCachedTokens: commonPrefixLength(leastRecent.tokens, tokens)};
+      // A miss: fewest runs of consecutive running sequences added, then least recently used.
+      const chosen = chooseForMiss(this.#sequences);
+      return {sequenceIndex: chosen.index, numCachedTokens: commonPrefixLength(chosen.tokens, tokens)};
     }
     return {sequenceIndex: best!.index, numCachedTokens: bestLength};
   }
@@ -317,10 +318,6 @@ export class KvCacheManager {
     if (sequence === undefined || !Number.isInteger(sequenceIndex)) throw new RangeError(`no sequence ${sequenceIndex}`);
     return sequence;
   }
-}
-
-function isLessRecentlyUsed(a: SequenceBooks, b: SequenceBooks): boolean {
-  return a.lastUsedTick < b.lastUsedTick || (a.lastUsedTick === b.lastUsedTick && a.index < b.index);
 }
 
 function requireInteger(name: string, value: number, min: number): void {

@@ -114,7 +114,7 @@ export class LlamaExecutor implements StepExecutor {
         failures.set(entry.requestId, asError(error));
       }
     }));
-    const active = output.scheduled.filter((entry) => !failures.has(entry.requestId));
+    const active = inSequenceOrder(output.scheduled.filter((entry) => !failures.has(entry.requestId)));
     const drafts = await this.draft(active);
     const decodesBefore = this.decodeCounter.count;
     // Issued synchronously, one after another, so every call is queued before the batch dispatches.
@@ -252,6 +252,16 @@ function samplingOptionsOf(plan: SamplingPlan, offset: number, drafts: readonly 
 
 /** node-llama-cpp drops null sampler fields, while undefined would get its default top-k of 40. */
 const NO_TOP_K = null as unknown as undefined;
+
+/**
+ * The entries by sequence index. The batch holds items in the order they are issued, and with one KV
+ * stream per sequence llama.cpp splits a batch into micro-batches of consecutive increasing sequence
+ * ids only (`split_equal(..., sequential)` in llama-batch.cpp), each a full pass over the weights:
+ * 8 decodes issued in arrival order cost up to 8 passes instead of 1.
+ */
+export function inSequenceOrder<T extends {readonly sequenceIndex: number}>(entries: readonly T[]): T[] {
+  return [...entries].sort((a, b) => a.sequenceIndex - b.sequenceIndex);
+}
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));

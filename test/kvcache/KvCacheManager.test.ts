@@ -1,6 +1,7 @@
 /**
  * The ledger's contract: regions and block tables, allocation refused past a region, prefix-aware
- * placement (longest prefix, token-level; ties and misses to the least recently used), the last
+ * placement (longest prefix, token-level; ties to the least recently used, misses where they add the
+ * fewest runs of consecutive running sequences, then to the least recently used), the last
  * token never reused, counters and usage.
  */
 
@@ -147,6 +148,26 @@ describe("KvCacheManager placement", () => {
     fill(ledger, 2, [7, 7]);
     expect(ledger.findLongestPrefix([...shared, 5])).toEqual({sequenceIndex: 0, numCachedTokens: 5});
     expect(ledger.findLongestPrefix([8])).toEqual({sequenceIndex: 0, numCachedTokens: 0});
+    ledger.checkInvariants();
+  });
+
+  it("sends a miss where it adds the fewest runs of consecutive running sequences, then to the least recently used", () => {
+    const ledger = createLedger({numSequences: 6});
+    const run = (index: number) => ledger.allocateSlots({sequenceIndex: index, tokens: [40 + index], numComputedTokens: 0, numNewTokens: 1});
+    // Sequence 5 was used and freed (least recent among idle ones is still an empty one).
+    fill(ledger, 5, [9, 9]);
+    run(0);
+    run(2);
+    // 1 fills the hole between 0 and 2; LRU alone would pick 1 too, so make 1 the most recently used first.
+    fill(ledger, 1, [8, 8]);
+    expect(ledger.findLongestPrefix([7, 7])).toEqual({sequenceIndex: 1, numCachedTokens: 0});
+    run(1);
+    // Now 0-2 run: 3 extends the run (empty, never used); 4 and 5 would open a new one.
+    expect(ledger.findLongestPrefix([7, 7])).toEqual({sequenceIndex: 3, numCachedTokens: 0});
+    run(3);
+    ledger.free({sequenceIndex: 1, numValidTokens: 1});
+    // A hole at 1 again: it beats 4 (extends) and 5.
+    expect(ledger.findLongestPrefix([7, 7])).toEqual({sequenceIndex: 1, numCachedTokens: 0});
     ledger.checkInvariants();
   });
 

@@ -62,7 +62,11 @@ describe("KvCacheManager under random operations", () => {
       const indices = (isRunning: boolean): number[] => model.flatMap((sequence, index) => (sequence.isRunning === isRunning ? [index] : []));
       const numBlocks = (tokens: readonly number[]): number => Math.ceil(tokens.length / config.blockSize);
 
-      /** The model's placement: longest common prefix, then least recently used, then lowest index. */
+      /**
+       * The model's placement: longest common prefix, then the fewest runs of consecutive running
+       * sequences added, then least recently used, then lowest index.
+       */
+      const runsAdded = (index: number): number => 1 - [index - 1, index + 1].filter((at) => model[at]?.isRunning === true).length;
       const expectedMatch = (tokens: readonly number[]): {sequenceIndex: number; numCachedTokens: number} | null => {
         let best: {sequenceIndex: number; numCachedTokens: number} | null = null;
         for (const index of indices(false)) {
@@ -70,7 +74,9 @@ describe("KvCacheManager under random operations", () => {
           if (best === null || length > best.numCachedTokens) best = {sequenceIndex: index, numCachedTokens: length};
           else if (length === best.numCachedTokens) {
             coverage.numTies++;
-            if (model[index]!.lastUsedTick < model[best.sequenceIndex]!.lastUsedTick) best = {sequenceIndex: index, numCachedTokens: length};
+            const runsDifference = runsAdded(index) - runsAdded(best.sequenceIndex);
+            const isBetter = runsDifference < 0 || (runsDifference === 0 && model[index]!.lastUsedTick < model[best.sequenceIndex]!.lastUsedTick);
+            if (isBetter) best = {sequenceIndex: index, numCachedTokens: length};
           }
         }
         return best;

@@ -1,5 +1,6 @@
 /**
- * Prefix-aware placement: longest shared prefix wins, ties go to the least recently used
+ * Prefix-aware placement: longest shared prefix wins, ties go where running sequences stay together
+ * (llama.cpp decodes each run of consecutive sequence ids separately), then to the least recently used
  * sequence, the last token is always recomputed, and the stats count it.
  */
 
@@ -51,17 +52,22 @@ describe("prefix-aware placement", () => {
     expect(harness.runUntilIdle()[0]?.outputTokens).toEqual(referenceOutput(same, 2));
   });
 
-  it("breaks ties by least recently used sequence", () => {
-    const harness = createHarness({numSequences: 3});
-    addAll(harness.scheduler, [spec("x", [1, 2]), spec("y", [3, 4]), spec("z", [5, 6], 3)]);
+  it("breaks ties by least recently used sequence among those that keep running sequences together", () => {
+    const harness = createHarness({numSequences: 4});
+    addAll(harness.scheduler, [spec("w", [1, 1]), spec("x", [1, 2]), spec("y", [3, 4]), spec("z", [5, 6], 3)]);
     harness.step();
-    // x and y finished in that order (x released first); z still runs in sequence 2.
-    expect(harness.scheduler.getSequences().map(({ownerId}) => ownerId)).toEqual([null, null, "z"]);
+    // w, x and y finished in that order (w released first); z still runs in sequence 3.
+    expect(harness.scheduler.getSequences().map(({ownerId}) => ownerId)).toEqual([null, null, null, "z"]);
     addAll(harness.scheduler, [spec("fresh", [7, 8])]);
-    expect(harness.step().output.scheduled.find(({requestId}) => requestId === "fresh")?.sequenceIndex).toBe(0);
+    // Sequence 2 sits next to the running 3 (one run stays one); 0 is the least recently used.
+    expect(harness.step().output.scheduled.find(({requestId}) => requestId === "fresh")?.sequenceIndex).toBe(2);
     addAll(harness.scheduler, [spec("fresh2", [9, 9])]);
-    // "fresh" finished in sequence 0 one step ago; sequence 1 has been idle longer.
-    expect(harness.step().output.scheduled.find(({requestId}) => requestId === "fresh2")?.sequenceIndex).toBe(1);
+    // "fresh" finished in sequence 2 one step ago: 2 is the most recently used, but still the one next to 3.
+    expect(harness.step().output.scheduled.find(({requestId}) => requestId === "fresh2")?.sequenceIndex).toBe(2);
+    harness.runUntilIdle();
+    addAll(harness.scheduler, [spec("fresh3", [6, 6])]);
+    // Nothing runs: the least recently used idle sequence, 0 (released first, never reused).
+    expect(harness.step().output.scheduled.find(({requestId}) => requestId === "fresh3")?.sequenceIndex).toBe(0);
   });
 
   it("prefers a longer prefix over a less recently used sequence", () => {

@@ -41,7 +41,8 @@ export class DraftModelDrafter implements Drafter {
   }
 
   async draft(tasks: readonly DraftTask[]): Promise<ReadonlyMap<number, readonly number[]>> {
-    const all = await Promise.all(tasks.map((task) => this.sync(task)));
+    // In sequence order, for the same reason as the target's decodes (LlamaExecutor's inSequenceOrder).
+    const all = await Promise.all([...tasks].sort((a, b) => a.sequenceIndex - b.sequenceIndex).map((task) => this.sync(task)));
     let active = all.filter(({task}) => task.maxNumTokens > 0);
     while (active.length > 0) {
       // Issued in one tick: every request's round goes into the same draft decode.

@@ -18,7 +18,7 @@ export interface PlacementCandidate {
 }
 
 /** Least recently used first; never-used sequences (tick 0) before all others; then the lower index. */
-export function isLessRecentlyUsed(a: PlacementCandidate, b: PlacementCandidate): boolean {
+function isLessRecentlyUsed(a: PlacementCandidate, b: PlacementCandidate): boolean {
   return a.lastUsedTick < b.lastUsedTick || (a.lastUsedTick === b.lastUsedTick && a.index < b.index);
 }
 

@@ -14,7 +14,7 @@ import type {GenerationRequest} from "../../engine/types.ts";
 
 const [modelPath, batchText, promptText, generateText, threadsText, samplingText = "greedy", samplingPath = "persistent-sampler"] = process.argv.slice(2);
 if (!modelPath || !batchText || !promptText || !generateText || !threadsText) {
-  process.stderr.write("usage: engineDecode.ts MODEL B PP TG THREADS [greedy|sampled]\n");
+  process.stderr.write("usage: engineDecode.ts MODEL B PP TG THREADS [greedy|sampled] [persistent-sampler|controlled-evaluate]\n");
   process.exit(2);
 }
 if (samplingText !== "greedy" && samplingText !== "sampled") {

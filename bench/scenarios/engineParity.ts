@@ -12,6 +12,7 @@ import {existsSync, writeFileSync} from "node:fs";
 import {cpus} from "node:os";
 import {join} from "node:path";
 import {Command} from "commander";
+import type {SamplingPath} from "../../engine/executor/SequenceDecoder.ts";
 import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
 import {median} from "../stats.ts";
 
@@ -49,7 +50,7 @@ function referenceRun(modelPath: string, batch: number): Speed {
 
 /** `greedy` is the fair match for llama-batched-bench (which samples nothing); `sampled` shows what sampling at temperature 0.8 over the whole vocabulary adds. */
 function engineRun(modelPath: string, batch: number, env: NodeJS.ProcessEnv, sampling: "greedy" | "sampled",
-  samplingPath: "persistent-sampler" | "controlled-evaluate" = "persistent-sampler"): Speed {
+  samplingPath: SamplingPath = "persistent-sampler"): Speed {
   const output = execFileSync(process.execPath, [
     "--import", "tsx", "bench/engine/engineDecode.ts", modelPath, String(batch), options.promptLen, options.genLen, options.threads, sampling, samplingPath
   ], {cwd: ROOT, encoding: "utf8", env: {...process.env, ...env}});

@@ -1,10 +1,10 @@
 /**
  * Runs scheduler steps on one node-llama-cpp context with a fixed pool of sequences. Each step feeds
  * every scheduled request's tokens to its sequence (SequenceDecoder.ts: one long-lived sampler per
- * sequence, or `controlledEvaluate`), all issued in the same tick so the library puts them into one
- * `llama_decode` call; the scheduler, not event-loop timing, decides what a
- * decode contains. Owns the sequences (created once, reused, never handed out); does not own the model
- * or the decision of what to run.
+ * sequence, or `controlledEvaluate`), all issued in the same tick and in sequence order
+ * (batchOrder.ts) so the library puts them into one `llama_decode` call; the scheduler, not
+ * event-loop timing, decides what a decode contains. Owns the sequences (created once, reused,
+ * never handed out); does not own the model or the decision of what to run.
  *
  * Speculative decoding: a decode the scheduler allowed drafts gets them from the drafter first (all
  * drafting requests together), then feeds `[last, ...drafts]` and samples after every position in the
@@ -17,7 +17,7 @@ import type {BatchItem, LlamaContext, LlamaContextSequence, PrioritizedBatchItem
 import type {ScheduledRequest, SchedulerOutput} from "../../scheduler/types.ts";
 import {DEFAULT_BLOCK_SIZE} from "../../kvcache/index.ts";
 import {HostPrefixStore} from "../prefix/HostPrefixStore.ts";
-import {BYTES_PER_CANDIDATE, SamplerMemoryReclaimer} from "./SamplerMemoryReclaimer.ts";
+import {inSequenceOrder} from "./batchOrder.ts";
 import {createSequenceDecoder, type SampleOptions, type SamplingPath, type SequenceDecoder} from "./SequenceDecoder.ts";
 import type {DraftTask, Drafter} from "./speculative/Drafter.ts";
 import type {ExecutedStep, SamplingPlan, StepExecutor} from "./types.ts";
@@ -91,8 +91,7 @@ export class LlamaExecutor implements StepExecutor {
         contextShift: {size: 1, strategy: () => { throw new Error("sequence is full"); }}
       })
     );
-    const samplerMemory = new SamplerMemoryReclaimer((options.vocabularySize ?? 131_072) * BYTES_PER_CANDIDATE);
-    this.decoder = createSequenceDecoder(context, this.sequences, samplerMemory, options.samplingPath);
+    this.decoder = createSequenceDecoder(context, this.sequences, {vocabularySize: options.vocabularySize, preferred: options.samplingPath});
   }
 
   /** Batching hooks for `model.createContext`: whole items, and a count of decode calls. */
@@ -252,16 +251,6 @@ function samplingOptionsOf(plan: SamplingPlan, offset: number, drafts: readonly 
 
 /** node-llama-cpp drops null sampler fields, while undefined would get its default top-k of 40. */
 const NO_TOP_K = null as unknown as undefined;
-
-/**
- * The entries by sequence index. The batch holds items in the order they are issued, and with one KV
- * stream per sequence llama.cpp splits a batch into micro-batches of consecutive increasing sequence
- * ids only (`split_equal(..., sequential)` in llama-batch.cpp), each a full pass over the weights:
- * 8 decodes issued in arrival order cost up to 8 passes instead of 1.
- */
-export function inSequenceOrder<T extends {readonly sequenceIndex: number}>(entries: readonly T[]): T[] {
-  return [...entries].sort((a, b) => a.sequenceIndex - b.sequenceIndex);
-}
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));

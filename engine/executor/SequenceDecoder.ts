@@ -4,8 +4,8 @@
  *
  * Why not `controlledEvaluate` alone: it creates a sampler for every call (a native chain plus a
  * zeroed candidate buffer of 12 bytes per vocabulary token, freed only when V8 collects it) and that
- * costs more than the decode itself on a small model (tiny preset, one sequence, greedy: 350 tokens/s
- * through controlledEvaluate, 550 with one sampler kept per sequence, `bench/engine/samplingPath.ts`).
+ * costs more than the decode itself on a small model (tiny preset, one sequence, greedy: 341 tokens/s
+ * through controlledEvaluate, 545 with one sampler kept per sequence: bench:parity's columns).
  * node-llama-cpp 3.22.1 offers no public call that decodes chosen positions with a caller's sampler,
  * so the persistent path uses five of its internals, all checked at start-up: `AddonSampler` from
  * the bindings, `sequence._decodeTokens`, `sequence._resolveSamplerConfig`, `sequence._contextShift`
@@ -20,7 +20,7 @@
  * each applies its configuration to the shared sampler first.
  */
 import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
-import type {SamplerMemoryReclaimer} from "./SamplerMemoryReclaimer.ts";
+import {BYTES_PER_CANDIDATE, SamplerMemoryReclaimer} from "./SamplerMemoryReclaimer.ts";
 
 /** Per-position sampler settings, in node-llama-cpp's `generateNext.options` shape. */
 export type SampleOptions = NonNullable<NonNullable<ControlledItemOptions["generateNext"]>["options"]>;
@@ -56,10 +56,22 @@ interface SequenceInternals {
 /** node-llama-cpp's default evaluation priority; every item of a step shares it. */
 const EVALUATION_PRIORITY = 5;
 
+export interface SequenceDecoderOptions {
+  /** Tokens in the vocabulary: sizes the sampler buffers controlledEvaluate leaves for the garbage collector. */
+  readonly vocabularySize?: number;
+  /** Default persistent-sampler; it falls back to controlled-evaluate where it cannot run. */
+  readonly preferred?: SamplingPath;
+}
+
 export function createSequenceDecoder(context: LlamaContext, sequences: readonly LlamaContextSequence[],
-  samplerMemory: SamplerMemoryReclaimer, preferred: SamplingPath = "persistent-sampler"): SequenceDecoder {
+  {vocabularySize = 131_072, preferred = "persistent-sampler"}: SequenceDecoderOptions = {}): SequenceDecoder {
   if (preferred === "persistent-sampler" && hasInternals(context, sequences)) return new PersistentSamplerDecoder(context, sequences);
-  return new ControlledEvaluateDecoder(sequences, samplerMemory);
+  return new ControlledEvaluateDecoder(sequences, new SamplerMemoryReclaimer(vocabularySize * BYTES_PER_CANDIDATE));
+}
+
+/** The positions to sample, in order: the order of `decode`'s result. */
+function sampledPositions(sampleAt: ReadonlyMap<number, SampleOptions>): number[] {
+  return [...sampleAt.keys()].sort((a, b) => a - b);
 }
 
 function hasInternals(context: LlamaContext, sequences: readonly LlamaContextSequence[]): boolean {
@@ -95,7 +107,8 @@ class PersistentSamplerDecoder implements SequenceDecoder {
     const sampler = this.samplers[sequenceIndex]!;
     const logits = tokens.map((_, index) => sampleAt.has(index));
     let queue: Promise<unknown> = Promise.resolve();
-    const results = await sequence._decodeTokens(tokens.slice(), logits, EVALUATION_PRIORITY, sequence.tokenMeter, sequence._contextShift,
+    // _decodeTokens copies the tokens it is given before consuming them.
+    const results = await sequence._decodeTokens(tokens as Token[], logits, EVALUATION_PRIORITY, sequence.tokenMeter, sequence._contextShift,
       (batchLogitIndex, tokenIndex) => {
         const options = sampleAt.get(tokenIndex);
         if (!options) return undefined;
@@ -107,7 +120,7 @@ class PersistentSamplerDecoder implements SequenceDecoder {
         queue = sampled.catch(() => undefined);
         return sampled;
       });
-    return [...sampleAt.keys()].sort((a, b) => a - b).map((index) => {
+    return sampledPositions(sampleAt).map((index) => {
       const token = results[index];
       return typeof token === "number" && token >= 0 ? token as Token : null;
     });
@@ -141,7 +154,7 @@ class ControlledEvaluateDecoder implements SequenceDecoder {
       return options ? [token, {generateNext: {token: true, options}}] as const : token;
     }) as ControlledInput;
     const results = await this.sequences[sequenceIndex]!.controlledEvaluate(input);
-    return [...sampleAt.keys()].sort((a, b) => a - b).map((index) => results[index]?.next.token ?? null);
+    return sampledPositions(sampleAt).map((index) => results[index]?.next.token ?? null);
   }
 
   dispose(): void {}

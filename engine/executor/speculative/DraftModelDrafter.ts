@@ -8,6 +8,7 @@
  */
 import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
 import {commonPrefixLength} from "../../../kvcache/index.ts";
+import {inSequenceOrder} from "../batchOrder.ts";
 import type {SamplerMemoryReclaimer} from "../SamplerMemoryReclaimer.ts";
 import type {DraftTask, Drafter} from "./Drafter.ts";
 
@@ -41,8 +42,7 @@ export class DraftModelDrafter implements Drafter {
   }
 
   async draft(tasks: readonly DraftTask[]): Promise<ReadonlyMap<number, readonly number[]>> {
-    // In sequence order, for the same reason as the target's decodes (LlamaExecutor's inSequenceOrder).
-    const all = await Promise.all([...tasks].sort((a, b) => a.sequenceIndex - b.sequenceIndex).map((task) => this.sync(task)));
+    const all = await Promise.all(inSequenceOrder(tasks).map((task) => this.sync(task)));
     let active = all.filter(({task}) => task.maxNumTokens > 0);
     while (active.length > 0) {
       // Issued in one tick: every request's round goes into the same draft decode.

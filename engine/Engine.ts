@@ -17,9 +17,16 @@ import type {
 import {EngineError} from "./errors.ts";
 import type {ExecutedStep, SamplingPlan, StepExecutor} from "./executor/types.ts";
 import {GenerationStream} from "./GenerationStream.ts";
-import {RequestState} from "./RequestState.ts";
+import {RequestOutput} from "./RequestOutput.ts";
 import type {Detokenize} from "./text/IncrementalDetokenizer.ts";
 import {DEFAULT_VARIANT, type FinishedGenerationRecord, type GenerationRequest, type StepEntry, type StepRecord} from "./types.ts";
+
+/** The engine's error for a request the scheduler refused. */
+function refusalError(reason: "queue_full" | "too_long" | "duplicate_id"): EngineError {
+  if (reason === "queue_full") return new EngineError("queue_full", "too many requests are waiting; retry later");
+  if (reason === "duplicate_id") return new EngineError("duplicate_request_id", "a request with this id is already running");
+  return new EngineError("prompt_too_long", "the prompt leaves no room for an output token");
+}
 
 export interface EngineOptions {
   readonly executor: StepExecutor;
@@ -46,7 +53,7 @@ export interface EngineEvents {
 
 export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposable {
   readonly scheduler: Scheduler;
-  private readonly states = new Map<string, RequestState>();
+  private readonly states = new Map<string, RequestOutput>();
   /** Requests to end at the next step boundary, with the reason they end with. */
   private readonly pendingAborts = new Map<string, FinishReason>();
   private readonly clock: () => number;
@@ -119,28 +126,26 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
   submit(request: GenerationRequest): GenerationStream {
     if (!this.isAccepting) throw new EngineError("shutting_down", "the server is shutting down");
     const capacity = this.sequenceCapacity;
-    if (request.promptTokens.length >= capacity) {
-      throw new EngineError("context_length_exceeded",
-        `This model's maximum context length is ${capacity} tokens. However, your prompt has ${request.promptTokens.length} tokens ` +
-        `and at least 1 more is needed for the completion.`, "messages");
+    const numPromptTokens = request.promptTokens.length;
+    if (numPromptTokens === 0) throw new EngineError("empty_prompt", "the prompt is empty");
+    if (numPromptTokens >= capacity) {
+      throw new EngineError("prompt_too_long",
+        `This model's maximum context length is ${capacity} tokens. However, your prompt has ${numPromptTokens} tokens ` +
+        `and at least 1 more is needed for the completion.`);
     }
-    if (request.promptTokens.length === 0) throw new EngineError("context_length_exceeded", "the prompt is empty", "prompt");
     const now = this.clock();
-    const state = new RequestState(request, now, this.options.detokenize, new GenerationStream(request.id, (id) => this.abort(id)));
-    const maxTokens = Math.max(1, Math.min(request.maxTokens, capacity - request.promptTokens.length));
+    const arrivalMs = request.arrivalMs ?? now;
     const added = this.scheduler.addRequest({
       id: request.id,
       promptTokens: request.promptTokens,
-      maxTokens,
+      maxTokens: Math.max(1, Math.min(request.maxTokens, capacity - numPromptTokens)),
       priority: request.priority,
       isSpeculationAllowed: request.isSpeculationAllowed ?? true,
-      arrivalMs: request.arrivalMs ?? now,
-      deadlineMs: request.deadlineMs ?? (this.options.requestTimeoutMs === undefined ? undefined : (request.arrivalMs ?? now) + this.options.requestTimeoutMs)
+      arrivalMs,
+      deadlineMs: request.deadlineMs ?? (this.options.requestTimeoutMs === undefined ? undefined : arrivalMs + this.options.requestTimeoutMs)
     });
-    if (!added.isAccepted) {
-      if (added.reason === "queue_full") throw new EngineError("queue_full", "too many requests are waiting; retry later");
-      throw new EngineError("context_length_exceeded", `request refused: ${added.reason}`);
-    }
+    if (!added.isAccepted) throw refusalError(added.reason);
+    const state = new RequestOutput(request, now, this.options.detokenize, new GenerationStream(request.id, (id) => this.abort(id)));
     this.states.set(request.id, state);
     this.ensureLoop();
     return state.stream;
@@ -224,7 +229,7 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
    * Streams a step's tokens in order until one ends the request: an end-of-generation token (not
    * content: neither streamed nor counted) or a stop string. Tokens after it are dropped.
    */
-  private takeTokens(state: RequestState, tokens: readonly number[], nowMs: number): {tokens: readonly number[]; isStopped: boolean} {
+  private takeTokens(state: RequestOutput, tokens: readonly number[], nowMs: number): {tokens: readonly number[]; isStopped: boolean} {
     for (let index = 0; index < tokens.length; index++) {
       const token = tokens[index]!;
       if (!state.request.isEndOfGenerationIgnored && this.options.isEndOfGeneration(token)) return {tokens: tokens.slice(0, index), isStopped: true};

@@ -39,17 +39,37 @@ export class ApiError extends Error {
   }
 }
 
-const ENGINE_ERROR_STATUS: Readonly<Record<EngineErrorCode, {status: number; type: string; headers?: Record<string, string>}>> = {
+interface EngineErrorMapping {
+  readonly status: number;
+  readonly type: string;
+  /** OpenAI's code when it differs from the engine's. */
+  readonly code?: string;
+  /** True when the prompt is at fault: `param` names the field that held it. */
+  readonly isAboutPrompt?: boolean;
+  readonly headers?: Record<string, string>;
+}
+
+const ENGINE_ERRORS: Readonly<Record<EngineErrorCode, EngineErrorMapping>> = {
   queue_full: {status: 429, type: "rate_limit_error", headers: {"retry-after": "1"}},
-  context_length_exceeded: {status: 400, type: "invalid_request_error"},
+  prompt_too_long: {status: 400, type: "invalid_request_error", code: "context_length_exceeded", isAboutPrompt: true},
+  empty_prompt: {status: 400, type: "invalid_request_error", code: "invalid_value", isAboutPrompt: true},
+  // Request ids are the server's own, so a collision is the server's fault, not the client's.
+  duplicate_request_id: {status: 500, type: "server_error"},
   shutting_down: {status: 503, type: "server_error"},
   not_ready: {status: 503, type: "server_error", headers: {"retry-after": "1"}},
   model_load_failed: {status: 500, type: "server_error"}
 };
 
-export function fromEngineError(error: EngineError): ApiError {
-  const mapped = ENGINE_ERROR_STATUS[error.code];
-  return new ApiError(mapped.status, error.message, mapped.type, error.param, error.code, mapped.headers);
+/** What the server knows about the request that the engine does not. */
+export interface ErrorContext {
+  /** The request field that held the prompt (`messages` or `prompt`). */
+  readonly promptParam?: string;
+}
+
+export function fromEngineError(error: EngineError, context: ErrorContext = {}): ApiError {
+  const mapped = ENGINE_ERRORS[error.code];
+  const param = mapped.isAboutPrompt ? context.promptParam ?? null : null;
+  return new ApiError(mapped.status, error.message, mapped.type, param, mapped.code ?? error.code, mapped.headers);
 }
 
 /** `messages[0].role` from zod's path `["messages", 0, "role"]`. */
@@ -88,9 +108,9 @@ export function fromZodError(error: ZodError): ApiError {
   return new ApiError(400, message, "invalid_request_error", param, "invalid_value");
 }
 
-export function toApiError(error: unknown): ApiError {
+export function toApiError(error: unknown, context: ErrorContext = {}): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof EngineError) return fromEngineError(error);
+  if (error instanceof EngineError) return fromEngineError(error, context);
   const fastifyError = error as Partial<FastifyError>;
   const status = fastifyError.statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {

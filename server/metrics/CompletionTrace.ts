@@ -9,7 +9,7 @@
 import type {FastifyBaseLogger, FastifyRequest} from "fastify";
 import type {GenerationStream} from "../../engine/GenerationStream.ts";
 import type {GenerationSummary} from "../../engine/types.ts";
-import {timingsOf} from "../openai/formats.ts";
+import {timingsOf} from "../openai/usage.ts";
 
 export interface CompletionInfo {
   /** The id of the completion object (`chatcmpl-...`), also the engine's request id. */

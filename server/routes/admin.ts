@@ -17,7 +17,7 @@ import {routerSnapshot} from "../canary/routerSnapshot.ts";
 import type {VariantRouter} from "../canary/VariantRouter.ts";
 import {ApiError} from "../errors.ts";
 import type {ModelRegistry} from "../ModelRegistry.ts";
-import {parseBody} from "./parseBody.ts";
+import {parseBody} from "../schemas/parseBody.ts";
 
 const actionBody = z.discriminatedUnion("action", [
   z.object({action: z.literal("set_weight"), weight: z.number().min(0), model: z.string().optional()}),

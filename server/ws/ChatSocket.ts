@@ -1,7 +1,8 @@
 /**
  * One client's websocket on `/v1/chat/completions/ws`: many chat completions multiplexed by
  * `request_id` (the protocol is `protocol.ts`'s). Each request takes the same path as
- * `POST /v1/chat/completions` with `stream: true` (plan, start, the same chunks) and is reported the
+ * `POST /v1/chat/completions` with `stream: true` (the completion pipeline's plan, start and chunks)
+ * and is reported the
  * same way (trace, metrics). A cancel, or the socket closing, aborts generations at once, so their
  * sequences are freed at the next step; a malformed message gets an error message and the socket
  * stays usable. Owns the socket's requests and their lifecycle; not framing rules nor object shapes.
@@ -10,13 +11,14 @@ import type {IncomingHttpHeaders} from "node:http";
 import type {FastifyBaseLogger} from "fastify";
 import type {RawData, WebSocket} from "ws";
 import type {GenerationStream} from "../../engine/GenerationStream.ts";
+import {completionChunks} from "../completion/chunks.ts";
+import {planChatCompletion} from "../completion/planCompletion.ts";
+import {startCompletion, traceInfoOf} from "../completion/startCompletion.ts";
+import {outcomeOf} from "../completion/outcome.ts";
+import type {StartedCompletion} from "../completion/types.ts";
 import {ApiError, toApiError} from "../errors.ts";
 import {CLIENT_CLOSED_REQUEST} from "../metrics/requestHooks.ts";
 import type {ModelRegistry} from "../ModelRegistry.ts";
-import {openAiFinishReason, usageOf} from "../openai/formats.ts";
-import {planChatCompletion} from "../routes/chatCompletions.ts";
-import {type StartedGeneration, startGeneration} from "../routes/startGeneration.ts";
-import {generationFailure, streamChunks} from "../streamChunks.ts";
 import {chunkPrefix, doneMessage, errorMessage, parseClientMessage, ProtocolError, taggedChunk} from "./protocol.ts";
 import {SocketWriter} from "./SocketWriter.ts";
 import {type OutcomeDeps, WsRequestOutcome} from "./WsRequestOutcome.ts";
@@ -72,10 +74,10 @@ export class ChatSocket {
       return;
     }
     const outcome = new WsRequestOutcome(this.deps, this.deps.log, requestId);
-    let started: StartedGeneration;
+    let started: StartedCompletion;
     try {
       const plan = planChatCompletion(this.deps.registry, message.body, this.deps.headers);
-      started = startGeneration(plan, {arrivalMs, startTrace: (info) => outcome.startTrace(info)});
+      started = startCompletion(plan, {arrivalMs, trace: outcome.startTrace(traceInfoOf(plan))});
     } catch (error) {
       const apiError = toApiError(error);
       if (apiError.statusCode >= 500) this.deps.log.error({err: error}, "request failed");
@@ -96,36 +98,31 @@ export class ChatSocket {
     });
   }
 
-  private async deliver(requestId: string, entry: InFlight, started: StartedGeneration, outcome: WsRequestOutcome): Promise<void> {
+  private async deliver(requestId: string, entry: InFlight, started: StartedCompletion, outcome: WsRequestOutcome): Promise<void> {
     const prefix = chunkPrefix(requestId);
-    // Leaving the loop early aborts the generation (the stream's iterator does); the summary follows a step later.
-    for await (const chunk of streamChunks(started.stream, {
-      format: started.format,
-      includeUsage: started.includeUsage,
-      onText: started.trace.onText
-    })) {
+    const chunks = completionChunks(started, {isCancelledByClient: () => entry.isCancelled || this.isClosed});
+    let next = await chunks.next();
+    for (; !next.done; next = await chunks.next()) {
       if (entry.isCancelled || this.isClosed) break;
-      await this.writer.send(taggedChunk(prefix, chunk));
+      await this.writer.send(taggedChunk(prefix, next.value));
     }
-    const summary = await started.stream.whenDone();
+    // Leaving early ends the generator, which aborts the generation; its summary follows a step later.
+    if (!next.done) await chunks.return(undefined as never);
+    const ended = next.done ? next.value : outcomeOf(await started.stream.whenDone(), true);
     // Freed before the terminal message, so the client may reuse the id as soon as it reads it.
     this.inFlight.delete(requestId);
     if (this.isClosed) {
       outcome.end(CLIENT_CLOSED_REQUEST);
       return;
     }
-    let failure = generationFailure(summary);
-    if (failure === null && openAiFinishReason(summary.finishReason) === null && !entry.isCancelled) {
-      // Aborted by the server itself (shutting down), not by this client.
-      failure = new ApiError(503, "the generation was stopped by the server", "server_error", null, "aborted");
-    }
-    if (failure) {
-      await this.writer.send(errorMessage(requestId, failure));
-      outcome.end(failure.statusCode);
+    if (ended.kind === "failed") {
+      await this.writer.send(errorMessage(requestId, ended.error));
+      outcome.end(ended.error.statusCode);
       return;
     }
-    await this.writer.send(doneMessage(requestId, started.includeUsage ? usageOf(summary) : null, entry.isCancelled));
-    outcome.end(entry.isCancelled ? CLIENT_CLOSED_REQUEST : 200);
+    const isCancelled = ended.kind === "cancelled";
+    await this.writer.send(doneMessage(requestId, started.plan.includeUsage ? ended.usage : null, isCancelled));
+    outcome.end(isCancelled ? CLIENT_CLOSED_REQUEST : 200);
   }
 
   /** Stops a request's generation; an id not in flight (already done, never sent) is ignored. */

@@ -9,7 +9,7 @@
  * what happens to a request is `ChatSocket.ts`'s.
  */
 import {ApiError} from "../errors.ts";
-import type {Usage} from "../openai/formats.ts";
+import type {Usage} from "../openai/usage.ts";
 
 /** Longer ids are refused: they are echoed in every chunk and logged. */
 export const MAX_REQUEST_ID_LENGTH = 128;

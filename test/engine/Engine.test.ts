@@ -86,7 +86,7 @@ describe("Engine", () => {
 
   it("refuses prompts that cannot fit and requests beyond the queue", () => {
     const {engine} = createEngine({sequenceCapacity: 16, numSequences: 1, maxQueueLength: 1});
-    expect(() => engine.submit(request({promptTokens: new Array(16).fill(1)}))).toThrow(expect.objectContaining({code: "context_length_exceeded"}));
+    expect(() => engine.submit(request({promptTokens: new Array(16).fill(1)}))).toThrow(expect.objectContaining({code: "prompt_too_long"}));
     engine.submit(request());
     engine.submit(request());
     let caught: unknown;
@@ -97,6 +97,13 @@ describe("Engine", () => {
     }
     expect(caught).toBeInstanceOf(EngineError);
     expect((caught as EngineError).code).toBe("queue_full");
+  });
+
+  it("speaks its own vocabulary when it refuses: an empty prompt, a request id already live", () => {
+    const {engine} = createEngine({numSequences: 1});
+    expect(() => engine.submit(request({promptTokens: []}))).toThrow(expect.objectContaining({code: "empty_prompt"}));
+    engine.submit(request({id: "same"}));
+    expect(() => engine.submit(request({id: "same"}))).toThrow(expect.objectContaining({code: "duplicate_request_id"}));
   });
 
   it("caps max tokens at what the sequence can still hold", async () => {

@@ -69,6 +69,15 @@ describe("bad input on /v1/chat/completions", () => {
     expect((await post("/v1/completions", JSON.stringify({prompt: "x", max_tokens: 1}))).status).toBe(200);
   });
 
+  it("names the field that held a prompt too long for the context, whichever the endpoint", async () => {
+    const tooLong = "word ".repeat(400);
+    const chat = await post("/v1/chat/completions", JSON.stringify({messages: [{role: "user", content: tooLong}]}));
+    const text = await post("/v1/completions", JSON.stringify({prompt: tooLong}));
+    expect(chat.body.error).toMatchObject({param: "messages", code: "context_length_exceeded", type: "invalid_request_error"});
+    expect(text.status).toBe(400);
+    expect(text.body.error).toMatchObject({param: "prompt", code: "context_length_exceeded", type: "invalid_request_error"});
+  });
+
   it("leaves no request running or waiting afterwards", () => {
     expect(server.model.engine.stats).toMatchObject({numRunning: 0, numWaiting: 0, numFreeSequences: 2});
   });

@@ -19,7 +19,7 @@ function stepSeedOf(seed: number, position: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-export class RequestState {
+export class RequestOutput {
   private readonly outputTokens: number[] = [];
   private readonly detokenizer: IncrementalDetokenizer;
   private readonly stopMatcher: StopMatcher;

@@ -1,0 +1,71 @@
+/**
+ * The first stage of every completion request, whichever transport carries it: validate the body,
+ * route it to a variant (sticky by the configured key), and render the prompt for that variant's
+ * model. Throws the client error (400, 404, 503) when there is no plan.
+ */
+import {randomUUID} from "node:crypto";
+import type {IncomingHttpHeaders} from "node:http";
+import type {ModelRegistry} from "../ModelRegistry.ts";
+import {ApiError} from "../errors.ts";
+import {chatCompletionBody, messageText} from "../schemas/chatCompletion.ts";
+import {completionBody} from "../schemas/completion.ts";
+import type {GenerationFields} from "../schemas/sampling.ts";
+import {parseBody} from "../schemas/parseBody.ts";
+import {renderPrompt} from "./renderPrompt.ts";
+import type {CompletionKind, CompletionPlan, PromptSource} from "./types.ts";
+
+/** OpenAI's documented default of `max_tokens` for text completions; chat has none. */
+const TEXT_COMPLETION_DEFAULT_MAX_TOKENS = 16;
+
+const ID_PREFIX: Readonly<Record<CompletionKind, string>> = {chat: "chatcmpl", text: "cmpl"};
+
+interface PlanInput {
+  readonly kind: CompletionKind;
+  readonly fields: GenerationFields;
+  readonly promptSource: PromptSource;
+  readonly maxTokens: number | undefined;
+  readonly loggedPrompt: unknown;
+}
+
+function plan(registry: ModelRegistry, input: PlanInput, headers: IncomingHttpHeaders | undefined): CompletionPlan {
+  const {fields} = input;
+  const router = registry.resolve(fields.model);
+  const assignment = router.assign({user: fields.user, headers});
+  return {
+    ...input,
+    id: `${ID_PREFIX[input.kind]}-${randomUUID().replaceAll("-", "")}`,
+    router,
+    assignment,
+    model: assignment.variant.model,
+    promptTokens: renderPrompt(input.promptSource, assignment.variant),
+    isStreaming: fields.stream === true,
+    includeUsage: fields.stream_options?.include_usage === true
+  };
+}
+
+/** The plan of a `/v1/chat/completions` body; `headers` carry the sticky key when the model routes by a header. */
+export function planChatCompletion(registry: ModelRegistry, rawBody: unknown, headers?: IncomingHttpHeaders): CompletionPlan {
+  const body = parseBody(chatCompletionBody, rawBody);
+  const messages = body.messages.map((message) => ({role: message.role, content: messageText(message.content)}));
+  return plan(registry, {
+    kind: "chat",
+    fields: body,
+    promptSource: {kind: "chat", messages},
+    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+    loggedPrompt: body.messages
+  }, headers);
+}
+
+/** The plan of a `/v1/completions` body. */
+export function planTextCompletion(registry: ModelRegistry, rawBody: unknown, headers?: IncomingHttpHeaders): CompletionPlan {
+  const body = parseBody(completionBody, rawBody);
+  if (body.echo) throw new ApiError(400, "echo is not supported", "invalid_request_error", "echo", "unsupported_parameter");
+  const text = typeof body.prompt === "string" ? body.prompt : body.prompt[0]!;
+  return plan(registry, {
+    kind: "text",
+    fields: body,
+    promptSource: {kind: "text", text},
+    maxTokens: body.max_tokens ?? TEXT_COMPLETION_DEFAULT_MAX_TOKENS,
+    loggedPrompt: text
+  }, headers);
+}

@@ -1,0 +1,51 @@
+/**
+ * The second stage: hands a plan to its variant's engine and, once the engine accepted it, sends
+ * the shadow copies (a later turn of the event loop, never awaited). A refusal is thrown as the
+ * client's error, the engine's code mapped to OpenAI's field names here: a prompt that does not fit
+ * is `context_length_exceeded` on `messages` or `prompt`, whichever the endpoint takes. Owns nothing
+ * of delivery; the transport created the trace, so a refused request is logged too.
+ */
+import {sendShadowCopies} from "../canary/shadowCopies.ts";
+import {toApiError} from "../errors.ts";
+import type {CompletionInfo, CompletionTrace} from "../metrics/CompletionTrace.ts";
+import {toGenerationRequest} from "./generationRequest.ts";
+import {renderPrompt} from "./renderPrompt.ts";
+import type {CompletionKind, CompletionPlan, StartedCompletion} from "./types.ts";
+
+/** The request field that holds the prompt, for errors about it. */
+const PROMPT_PARAM: Readonly<Record<CompletionKind, string>> = {chat: "messages", text: "prompt"};
+
+/** What the request's log line says about it, known once it is planned. */
+export function traceInfoOf(plan: CompletionPlan): CompletionInfo {
+  return {completionId: plan.id, modelName: plan.model.name, variant: plan.assignment.variant.name, prompt: plan.loggedPrompt};
+}
+
+export interface StartContext {
+  /** `performance.now()` when the request reached the server: the origin of its queue time and TTFT. */
+  readonly arrivalMs: number;
+  readonly trace: CompletionTrace;
+}
+
+/** Submits the plan. Throws the refusal (queue full, prompt too long, shutting down) as an ApiError. */
+export function startCompletion(plan: CompletionPlan, {arrivalMs, trace}: StartContext): StartedCompletion {
+  const variant = plan.assignment.variant;
+  let stream;
+  try {
+    stream = plan.model.engine.submit(toGenerationRequest(plan, {id: plan.id, variant, promptTokens: plan.promptTokens, arrivalMs}));
+  } catch (error) {
+    const apiError = toApiError(error, {promptParam: PROMPT_PARAM[plan.kind]});
+    // A server-side refusal counts against the variant's guardrails; client errors (400, 429) do not.
+    if (apiError.statusCode >= 500) plan.router.monitor.recordFailure(variant.name);
+    throw apiError;
+  }
+  trace.attach(stream);
+  if (plan.assignment.shadows.length > 0) {
+    sendShadowCopies(plan.router, plan.assignment.shadows, (shadow) => toGenerationRequest(plan, {
+      id: `${plan.id}-shadow-${shadow.name}`,
+      variant: shadow,
+      promptTokens: renderPrompt(plan.promptSource, shadow),
+      arrivalMs
+    }));
+  }
+  return {plan, stream, createdSeconds: Math.floor(Date.now() / 1000), trace};
+}

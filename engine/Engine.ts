@@ -12,7 +12,7 @@ import {EventEmitter} from "node:events";
 import {DEFAULT_BLOCK_SIZE} from "../kvcache/index.ts";
 import {Scheduler} from "../scheduler/Scheduler.ts";
 import type {
-  FinishReason, FinishedRequest, ScheduledRequest, SchedulerOutput, SchedulerStats, SchedulingPolicy, SpeculationConfig
+  FinishReason, FinishedRequest, ScheduledRequest, SchedulerOutput, SchedulerStats, SchedulingPolicy, SpeculationPolicyOptions
 } from "../scheduler/types.ts";
 import {EngineError} from "./errors.ts";
 import type {ExecutedStep, SamplingPlan, StepExecutor} from "./executor/types.ts";
@@ -42,7 +42,7 @@ export interface EngineOptions {
   /** Requests still unfinished this long after arrival end with "timeout"; undefined = no limit. */
   readonly requestTimeoutMs?: number;
   /** Speculative decoding's adaptive rule; only for an executor that can draft. Undefined: off. */
-  readonly speculation?: SpeculationConfig;
+  readonly speculation?: SpeculationPolicyOptions;
   readonly clock?: () => number;
 }
 

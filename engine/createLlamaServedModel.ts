@@ -11,8 +11,11 @@ import type {ServedModel} from "./ServedModel.ts";
 import type {SchedulingPolicy} from "../scheduler/types.ts";
 import type {SpeculationOptions} from "./speculationOptions.ts";
 
-export interface LlamaServedModelOptions extends LlamaRuntimeOptions {
-  readonly name: string;
+/**
+ * The settings of one served model's engine, spelled the same from the command line (or a variant's
+ * fields) to the scheduler; the runtime's (threads, sequences, batch) come with them.
+ */
+export interface EngineSettings {
   readonly maxNumBatchedTokens?: number;
   readonly maxQueueLength: number;
   readonly policy?: SchedulingPolicy;
@@ -24,9 +27,15 @@ export interface LlamaServedModelOptions extends LlamaRuntimeOptions {
   readonly speculation?: SpeculationOptions;
 }
 
+export interface LlamaServedModelOptions extends LlamaRuntimeOptions, EngineSettings {
+  readonly name: string;
+}
+
 export interface LlamaServedModel extends ServedModel {
   readonly runtime: LlamaRuntime;
   readonly chatTemplateName: string;
+  /** How it speculates; undefined: it does not. */
+  readonly speculation: SpeculationOptions | undefined;
 }
 
 export async function createLlamaServedModel(options: LlamaServedModelOptions): Promise<LlamaServedModel> {
@@ -52,6 +61,7 @@ export async function createLlamaServedModel(options: LlamaServedModelOptions): 
     engine,
     runtime,
     chatTemplateName: renderer.templateName,
+    speculation: options.speculation,
     contextLength: engine.sequenceCapacity,
     renderChat: (messages) => renderer.render(messages),
     tokenize: (text) => model.tokenize(text, true),

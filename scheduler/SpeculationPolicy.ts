@@ -25,7 +25,7 @@
  *      still follows changes (acceptance falling with another kind of text, longer contexts).
  */
 
-export interface SpeculationConfig {
+export interface SpeculationPolicyOptions {
   /** Most draft tokens one request proposes in one step (--draft-max). */
   readonly maxDraftTokens: number;
   /** Weight of the newest step in each moving average. Default 0.2. */
@@ -100,7 +100,7 @@ export class SpeculationPolicy {
   #numDraftTokensTotal = 0;
   #numAcceptedTokensTotal = 0;
 
-  constructor(config: SpeculationConfig) {
+  constructor(config: SpeculationPolicyOptions) {
     requireInteger("maxDraftTokens", config.maxDraftTokens, 0);
     this.#maxDraftTokens = config.maxDraftTokens;
     this.#smoothing = config.smoothing ?? 0.2;

@@ -5,7 +5,7 @@
  * steps). Owns the bookkeeping of the step in flight; the rule itself is SpeculationPolicy's.
  */
 import {SpeculationPolicy} from "./SpeculationPolicy.ts";
-import type {SchedulerOutput, SpeculationConfig, StepResult} from "./types.ts";
+import type {SchedulerOutput, SpeculationPolicyOptions, StepResult} from "./types.ts";
 
 /** What a request's draft room depends on. */
 export interface DraftCandidate {
@@ -28,7 +28,7 @@ export class StepSpeculation {
   readonly #sequenceCapacity: number;
   #step: StepInFlight | null = null;
 
-  constructor(config: SpeculationConfig, clock: () => number, sequenceCapacity: number) {
+  constructor(config: SpeculationPolicyOptions, clock: () => number, sequenceCapacity: number) {
     this.#policy = new SpeculationPolicy(config);
     this.#clock = clock;
     this.#sequenceCapacity = sequenceCapacity;

@@ -15,9 +15,9 @@
  * simply a step with n = 1, prefill is a step with n > 1, and there is no separate phase for either.
  */
 
-import type {SpeculationConfig} from "./SpeculationPolicy.ts";
+import type {SpeculationPolicyOptions} from "./SpeculationPolicy.ts";
 
-export type {SpeculationConfig};
+export type {SpeculationPolicyOptions};
 
 /** Lifecycle of a request inside the scheduler. */
 export type RequestStatus = "waiting" | "running" | "preempted" | "finished";
@@ -69,7 +69,7 @@ export interface SchedulerConfig {
   /** Saved prefixes outside the sequences (the engine's host-memory tier), consulted at placement. */
   readonly hostPrefixIndex?: HostPrefixIndex;
   /** Speculative decoding's adaptive rule; undefined: the engine has no drafter, nothing speculates. */
-  readonly speculation?: SpeculationConfig;
+  readonly speculation?: SpeculationPolicyOptions;
 }
 
 /**

@@ -1,60 +1,59 @@
 /**
  * Command-line flags and their environment variables, following llama-server's and vLLM's names.
- * Owns parsing and validation into a plain config record; `main.ts` acts on it.
+ * Owns parsing and validation into a plain config record; `main.ts` acts on it. With `--config`, these
+ * engine flags are the defaults of every variant, which may override them with its own fields.
  */
-import {Command, InvalidArgumentError, Option} from "commander";
+import {Command, InvalidArgumentError, Option, type OptionValues} from "commander";
 import {readApiKeyFile} from "./auth/apiKeyAuth.ts";
+import type {EngineSettings} from "../engine/createLlamaServedModel.ts";
 import type {GpuChoice} from "../engine/model/loadLlama.ts";
-import {DEFAULT_SPECULATION_LIMITS, type SpeculationMode} from "../engine/speculationOptions.ts";
+import {checkSpeculationOptions, DEFAULT_SPECULATION_LIMITS, type SpeculationMode, type SpeculationOptions} from "../engine/speculationOptions.ts";
 import type {SchedulingPolicy} from "../scheduler/types.ts";
 
 export interface ServerConfig {
   readonly host: string;
   readonly port: number;
+  /** `--model` as given (a GGUF path or synthetic:NAME[:SEED]); undefined: the default model, or a variants file. */
   readonly model: string | undefined;
   /** A variants file (canary routing); conflicts with --model and --model-name. */
   readonly configFile: string | undefined;
   /** Bearer key of the /admin API; undefined: the admin API is off. */
   readonly adminKey: string | undefined;
   readonly modelName: string | undefined;
-  readonly parallel: number;
-  readonly ctxSize: number;
-  readonly threads: number | undefined;
-  readonly gpu: GpuChoice;
-  readonly batchSize: number;
-  readonly maxBatchedTokens: number | undefined;
-  readonly maxQueue: number;
-  readonly policy: SchedulingPolicy;
-  readonly isPreemptionEnabled: boolean;
+  /** Every served model's engine settings; a variant's own fields override some of them. */
+  readonly engine: ServedModelSettings;
   readonly shutdownTimeoutMs: number;
   readonly apiKeys: readonly string[];
   readonly isObservabilityProtected: boolean;
   readonly corsOrigins: readonly string[] | undefined;
   readonly maxBodyBytes: number;
-  /** Megabytes of the host-memory prefix tier; 0 turns that tier off. */
-  readonly prefixCacheMb: number;
-  readonly isPrefixCachingEnabled: boolean;
-  /** Undefined: no limit. */
-  readonly requestTimeoutMs: number | undefined;
   readonly logLevel: string;
   /** Export Prometheus metrics at /metrics; off with --no-metrics (to measure their overhead). */
   readonly isMetricsEnabled: boolean;
   /** Put prompts and outputs into the finished-request log lines; off by default (user data). */
   readonly isPromptLogged: boolean;
-  /** Speculative decoding of the single model; undefined: off. */
-  readonly speculation: SpeculationConfig | undefined;
 }
 
-/** The speculation flags once checked against each other: a draft model exactly when the mode is "draft". */
-export interface SpeculationConfig {
-  readonly mode: SpeculationMode;
-  /** `--draft-model` as given (a GGUF path or synthetic:NAME[:SEED]); set exactly when the mode is "draft". */
-  readonly draftModel: string | undefined;
-  readonly maxDraftTokens: number;
-  readonly minDraftTokens: number;
-  readonly minDraftProbability: number;
-  /** False with --no-draft-adaptive: always --draft-max tokens (to measure what the adaptive rule saves). */
-  readonly isAdaptive: boolean;
+/**
+ * The settings of a served model's engine and runtime, one name each from flag to scheduler
+ * (`--max-queue` is `maxQueueLength` everywhere, `--prefix-cache-mb` is converted once into
+ * `hostPrefixCacheBytes`).
+ */
+export interface ServedModelSettings extends EngineSettings {
+  readonly gpu: GpuChoice;
+  /** Undefined: the machine's math cores (always explicit in the end). */
+  readonly threads: number | undefined;
+  readonly parallel: number;
+  readonly ctxSize: number;
+  readonly batchSize: number;
+  readonly maxQueueLength: number;
+  readonly policy: SchedulingPolicy;
+  readonly isPreemptionEnabled: boolean;
+  /** Bytes of the host-memory prefix tier; 0 turns that tier off. */
+  readonly hostPrefixCacheBytes: number;
+  readonly isPrefixCachingEnabled: boolean;
+  /** Undefined: speculation off. */
+  readonly speculation: SpeculationOptions | undefined;
 }
 
 function integer(min: number) {
@@ -118,21 +117,39 @@ export function buildCli(): Command {
     .addOption(option("--no-metrics", "serve no /metrics and count nothing (to measure the metrics' overhead)", "INFLIGHT_NO_METRICS"));
 }
 
-/**
- * Checks the speculation flags against each other and --config. Throws an Error with one line for a
- * contradiction; undefined when speculation is off.
- */
-function toSpeculationConfig(o: Record<string, unknown>): SpeculationConfig | undefined {
+/** How the speculation flags are spelled, for the messages of contradictions. */
+const SPECULATION_FLAGS = {draftModel: "--draft-model", mode: "--speculative", minDraftTokens: "--draft-min", maxDraftTokens: "--draft-max"};
+
+/** The speculation flags once checked against each other; undefined when speculation is off. Throws an Error with one line otherwise. */
+function toSpeculationOptions(o: Record<string, unknown>): SpeculationOptions | undefined {
   const draftModel = typeof o.draftModel === "string" && o.draftModel.length > 0 ? o.draftModel : undefined;
   const mode = (o.speculative as SpeculationMode | undefined) ?? (draftModel === undefined ? undefined : "draft");
-  const maxDraftTokens = o.draftMax as number;
-  const minDraftTokens = o.draftMin as number;
-  if (minDraftTokens > maxDraftTokens) throw new Error(`--draft-min (${minDraftTokens}) is greater than --draft-max (${maxDraftTokens})`);
-  if (mode === undefined) return undefined;
-  if (mode === "draft" && draftModel === undefined) throw new Error("--speculative draft needs --draft-model (or use --speculative ngram, which needs no draft model)");
-  if (mode === "ngram" && draftModel !== undefined) throw new Error("--speculative ngram uses no draft model: drop --draft-model, or use --speculative draft");
-  if (o.config !== undefined) throw new Error("speculative decoding is not supported with a variants file (--config) yet: serve one model with --model and --draft-model or --speculative");
-  return {mode, draftModel, maxDraftTokens, minDraftTokens, minDraftProbability: o.draftPMin as number, isAdaptive: o.draftAdaptive !== false};
+  const limits = {maxDraftTokens: o.draftMax as number, minDraftTokens: o.draftMin as number, minDraftProbability: o.draftPMin as number, isAdaptive: o.draftAdaptive !== false};
+  if (mode === undefined) {
+    checkSpeculationOptions({mode: "ngram", draftModel: undefined, ...limits}, SPECULATION_FLAGS);
+    return undefined;
+  }
+  const options = {mode, draftModel, ...limits};
+  checkSpeculationOptions(options, SPECULATION_FLAGS);
+  return options;
+}
+
+function toServedModelSettings(o: OptionValues): ServedModelSettings {
+  return {
+    gpu: o.gpu,
+    threads: o.threads,
+    parallel: o.parallel,
+    ctxSize: o.ctxSize,
+    batchSize: o.batchSize,
+    maxNumBatchedTokens: o.maxBatchedTokens,
+    maxQueueLength: o.maxQueue,
+    policy: o.policy,
+    isPreemptionEnabled: o.preempt === true,
+    requestTimeoutMs: o.requestTimeout > 0 ? o.requestTimeout * 1000 : undefined,
+    hostPrefixCacheBytes: o.prefixCache === false ? 0 : o.prefixCacheMb * 1024 * 1024,
+    isPrefixCachingEnabled: o.prefixCache !== false,
+    speculation: toSpeculationOptions(o)
+  };
 }
 
 /**
@@ -150,26 +167,14 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
     configFile: o.config,
     adminKey: typeof o.adminKey === "string" && o.adminKey.length > 0 ? o.adminKey : undefined,
     modelName: o.modelName,
-    parallel: o.parallel,
-    ctxSize: o.ctxSize,
-    threads: o.threads,
-    gpu: o.gpu,
-    batchSize: o.batchSize,
-    maxBatchedTokens: o.maxBatchedTokens,
-    maxQueue: o.maxQueue,
-    policy: o.policy,
-    isPreemptionEnabled: o.preempt === true,
+    engine: toServedModelSettings(o),
     shutdownTimeoutMs: o.shutdownTimeout * 1000,
     apiKeys: [...(o.apiKey ? [o.apiKey as string] : []), ...(o.apiKeyFile ? readApiKeyFile(o.apiKeyFile) : [])],
     isObservabilityProtected: o.protectObservability === true,
     corsOrigins: o.corsOrigin ? String(o.corsOrigin).split(",").map((origin) => origin.trim()).filter(Boolean) : undefined,
     maxBodyBytes: o.maxBody,
-    prefixCacheMb: o.prefixCache === false ? 0 : o.prefixCacheMb,
-    isPrefixCachingEnabled: o.prefixCache !== false,
-    requestTimeoutMs: o.requestTimeout > 0 ? o.requestTimeout * 1000 : undefined,
     logLevel: o.logLevel,
     isMetricsEnabled: o.metrics !== false,
-    isPromptLogged: o.logPrompts === true,
-    speculation: toSpeculationConfig(o)
+    isPromptLogged: o.logPrompts === true
   };
 }

@@ -12,6 +12,7 @@ import {NgramDrafter} from "../executor/speculative/NgramDrafter.ts";
 import {BYTES_PER_CANDIDATE, SamplerMemoryReclaimer} from "../executor/SamplerMemoryReclaimer.ts";
 import type {SpeculationOptions} from "../speculationOptions.ts";
 import {loadLlamaModel} from "./loadLlama.ts";
+import {resolveModelSource} from "./resolveModelSource.ts";
 
 export interface DraftTarget {
   readonly llama: Llama;
@@ -20,6 +21,7 @@ export interface DraftTarget {
   readonly ctxSize: number;
   readonly batchSize: number;
   readonly threads: number;
+  readonly log: (message: string) => void;
 }
 
 /** A drafter and whatever native resources it was loaded with (disposed after the drafter). */
@@ -32,11 +34,13 @@ export async function createDrafter(options: SpeculationOptions, target: DraftTa
     const drafter = new NgramDrafter();
     return {drafter, [Symbol.asyncDispose]: async () => {}};
   }
-  if (options.draftModelPath === undefined) throw new EngineError("model_load_failed", "speculative mode \"draft\" needs a draft model");
-  const draftModel = await loadLlamaModel(target.llama, options.draftModelPath);
+  if (options.draftModel === undefined) throw new EngineError("model_load_failed", "speculative mode \"draft\" needs a draft model");
+  const source = resolveModelSource(options.draftModel);
+  target.log(`draft: ${source.description}`);
+  const draftModel = await loadLlamaModel(target.llama, source.path);
   let context: LlamaContext;
   try {
-    checkSameVocabulary(target.target, draftModel, options.draftModelPath);
+    checkSameVocabulary(target.target, draftModel, source.path);
     context = await draftModel.createContext({
       sequences: target.parallel,
       contextSize: target.ctxSize,

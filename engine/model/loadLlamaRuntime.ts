@@ -22,8 +22,8 @@ export interface LlamaRuntimeOptions {
   /** Tokens per sequence. */
   readonly ctxSize: number;
   readonly batchSize: number;
-  /** Megabytes of the host-memory prefix tier (saved sequence states); 0 turns it off. Default 0. */
-  readonly prefixCacheMb?: number;
+  /** Bytes of the host-memory prefix tier (saved sequence states); 0 turns it off. Default 0. */
+  readonly hostPrefixCacheBytes?: number;
   readonly log: (message: string) => void;
   /** An already loaded llama and model to create the context on; the caller disposes them. */
   readonly weights?: LlamaWeights;
@@ -86,7 +86,7 @@ export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<Ll
   let drafter: LoadedDrafter | null = null;
   if (options.speculation) {
     try {
-      drafter = await createDrafter(options.speculation, {llama, target: model, parallel: options.parallel, ctxSize: options.ctxSize, batchSize: options.batchSize, threads});
+      drafter = await createDrafter(options.speculation, {llama, target: model, parallel: options.parallel, ctxSize: options.ctxSize, batchSize: options.batchSize, threads, log: options.log});
     } catch (error) {
       await context.dispose();
       if (!isShared) {
@@ -97,7 +97,7 @@ export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<Ll
     }
   }
   const executor = new LlamaExecutor(context, decodeCounter, {
-    hostPrefixCacheBytes: (options.prefixCacheMb ?? 0) * 1024 * 1024,
+    hostPrefixCacheBytes: options.hostPrefixCacheBytes ?? 0,
     vocabularySize: model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length,
     drafter: drafter?.drafter,
     minDraftTokens: options.speculation?.minDraftTokens,

@@ -2,7 +2,7 @@
  * The variants file given with `--config` (YAML or JSON): served model names, each with one or more
  * variants (a model, engine options, sampling defaults, a weight, or a shadow sample rate), canary
  * guardrails and staged rollouts. Owns the schema, its defaults and its error messages (each names
- * the field's path); loading the models is `loadVariants.ts`'s.
+ * the field's path); turning it into served-model specs is `models/servedModelSpecs.ts`'s.
  */
 import {readFileSync} from "node:fs";
 import {dirname, isAbsolute, resolve} from "node:path";
@@ -59,7 +59,14 @@ const variant = z.strictObject({
   max_queue: z.number().int().min(0).optional(),
   system_prompt: z.string().optional(),
   sampling: sampling.optional(),
-  draft_model: z.never({message: "draft models are not supported yet in a variants file: speculative decoding is configured with --draft-model or --speculative for a single model (--model), not yet per variant"}).optional(),
+  /** Speculative decoding of this variant, as the flags of the same names; unset fields take the flags' values. */
+  draft_model: z.string().min(1).optional(),
+  /** "off" turns speculation off for this variant whatever the flags say. */
+  speculative: z.enum(["draft", "ngram", "off"]).optional(),
+  draft_max: z.number().int().min(1).optional(),
+  draft_min: z.number().int().min(0).optional(),
+  draft_p_min: fraction.optional(),
+  draft_adaptive: z.boolean().optional(),
   guardrails: guardrails.optional(),
   rollout: rollout.optional()
 });
@@ -112,6 +119,7 @@ export function parseVariantsFile(data: unknown, source: string, baseDir: string
   for (const model of Object.values(parsed.data.models)) {
     for (const entry of model.variants) {
       if (!entry.model.startsWith("synthetic:") && !isAbsolute(entry.model)) entry.model = resolve(baseDir, entry.model);
+      if (entry.draft_model !== undefined && !entry.draft_model.startsWith("synthetic:") && !isAbsolute(entry.draft_model)) entry.draft_model = resolve(baseDir, entry.draft_model);
     }
   }
   return parsed.data;

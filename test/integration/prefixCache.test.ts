@@ -70,7 +70,7 @@ describe("prefix cache", () => {
     // way: every conversation kept resident (10 sequences) prefills the same suffix on the same KV
     // that the host tier saves and restores bit for bit. A server caching nothing prefills whole
     // prompts in other batch shapes, whose float rounding can flip a near-tie.
-    const cached = await startSyntheticServer({parallel: 2, ctxSize: 1024, prefixCacheMb: 64});
+    const cached = await startSyntheticServer({parallel: 2, ctxSize: 1024, hostPrefixCacheBytes: 64 * 1024 * 1024});
     const cold = await startSyntheticServer({parallel: 10, ctxSize: 1024});
     servers.push(cached, cold);
     const conversations = Array.from({length: 10}, (_, index): Message[] => [{role: "system", content: `Conversation ${index}. ${words(index, 120)}`}]);

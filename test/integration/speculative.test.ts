@@ -52,8 +52,8 @@ describe("speculative decoding on the tiny model", () => {
     // Fixed draft length: the adaptive rule would switch speculation off where it does not pay (here).
     const limits = {maxDraftTokens: 6, minDraftTokens: 0, minDraftProbability: 0, isAdaptive: false};
     plain = await load();
-    drafted = await load({mode: "draft", draftModelPath: resolveModelSource("synthetic:tiny-draft").path, ...limits});
-    ngram = await load({mode: "ngram", ...limits});
+    drafted = await load({mode: "draft", draftModel: "synthetic:tiny-draft", ...limits});
+    ngram = await load({mode: "ngram", draftModel: undefined, ...limits});
     drafted.engine.on("step", (record) => draftSteps.push(record));
   }, 120_000);
 

@@ -23,7 +23,7 @@ let server: SyntheticServer;
 const sockets = new Set<Socket>();
 
 beforeAll(async () => {
-  server = await startSyntheticServer({parallel: PARALLEL, ctxSize: 512, maxQueue: 64});
+  server = await startSyntheticServer({parallel: PARALLEL, ctxSize: 512, maxQueueLength: 64});
   server.app.server.on("connection", (socket: Socket) => sockets.add(socket));
   server.model.engine.on("step", (record) => {
     for (const entry of record.entries) {

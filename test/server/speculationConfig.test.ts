@@ -32,46 +32,46 @@ function parseFailure(argv: string[]): string {
 
 describe("speculation flags", () => {
   it("leaves speculation off by default", () => {
-    expect(parseConfig([]).speculation).toBeUndefined();
+    expect(parseConfig([]).engine.speculation).toBeUndefined();
   });
 
   it("turns on draft mode with the default limits when a draft model is given", () => {
-    expect(parseConfig(["--draft-model", "synthetic:small-draft"]).speculation).toEqual({
+    expect(parseConfig(["--draft-model", "synthetic:small-draft"]).engine.speculation).toEqual({
       mode: "draft", draftModel: "synthetic:small-draft", maxDraftTokens: 8, minDraftTokens: 0, minDraftProbability: 0.6, isAdaptive: true
     });
   });
 
   it("turns the adaptive rule off with --no-draft-adaptive", () => {
-    expect(parseConfig(["--speculative", "ngram", "--no-draft-adaptive"]).speculation?.isAdaptive).toBe(false);
+    expect(parseConfig(["--speculative", "ngram", "--no-draft-adaptive"]).engine.speculation?.isAdaptive).toBe(false);
   });
 
   it("takes --speculative draft with a draft model and the limits as given", () => {
     const config = parseConfig(["--speculative", "draft", "--draft-model", "d.gguf", "--draft-max", "16", "--draft-min", "2", "--draft-p-min", "0.75"]);
-    expect(config.speculation).toEqual({mode: "draft", draftModel: "d.gguf", maxDraftTokens: 16, minDraftTokens: 2, minDraftProbability: 0.75, isAdaptive: true});
+    expect(config.engine.speculation).toEqual({mode: "draft", draftModel: "d.gguf", maxDraftTokens: 16, minDraftTokens: 2, minDraftProbability: 0.75, isAdaptive: true});
   });
 
   it("runs prompt lookup with --speculative ngram and no draft model", () => {
-    expect(parseConfig(["--speculative", "ngram", "--draft-max", "4"]).speculation).toEqual({
+    expect(parseConfig(["--speculative", "ngram", "--draft-max", "4"]).engine.speculation).toEqual({
       mode: "ngram", draftModel: undefined, maxDraftTokens: 4, minDraftTokens: 0, minDraftProbability: 0.6, isAdaptive: true
     });
   });
 
   it("ignores the limits while speculation is off", () => {
-    expect(parseConfig(["--draft-max", "3"]).speculation).toBeUndefined();
+    expect(parseConfig(["--draft-max", "3"]).engine.speculation).toBeUndefined();
   });
 
   it("reads every flag from the environment", () => {
     Object.assign(process.env, {
       INFLIGHT_DRAFT_MODEL: "synthetic:tiny-draft", INFLIGHT_SPECULATIVE: "draft", INFLIGHT_DRAFT_MAX: "5", INFLIGHT_DRAFT_MIN: "1", INFLIGHT_DRAFT_P_MIN: "0.5", INFLIGHT_NO_DRAFT_ADAPTIVE: "1"
     });
-    expect(parseConfig([]).speculation).toEqual({
+    expect(parseConfig([]).engine.speculation).toEqual({
       mode: "draft", draftModel: "synthetic:tiny-draft", maxDraftTokens: 5, minDraftTokens: 1, minDraftProbability: 0.5, isAdaptive: false
     });
   });
 
   it("takes ngram from the environment", () => {
     process.env.INFLIGHT_SPECULATIVE = "ngram";
-    expect(parseConfig([]).speculation?.mode).toBe("ngram");
+    expect(parseConfig([]).engine.speculation?.mode).toBe("ngram");
   });
 });
 
@@ -88,9 +88,6 @@ describe("speculation flag errors", () => {
     expect(() => parseConfig(["--draft-model", "d.gguf", "--draft-max", "2", "--draft-min", "3"])).toThrow("--draft-min (3) is greater than --draft-max (2)");
   });
 
-  it("refuses speculation with a variants file", () => {
-    expect(() => parseConfig(["--config", "variants.yaml", "--speculative", "ngram"])).toThrow("not supported with a variants file (--config) yet");
-  });
 
   it.each([
     [["--speculative", "eagle"], "eagle"],

@@ -21,8 +21,9 @@ export interface SyntheticServer extends AsyncDisposable {
 export interface SyntheticServerOptions {
   readonly parallel?: number;
   readonly ctxSize?: number;
-  readonly maxQueue?: number;
-  readonly prefixCacheMb?: number;
+  readonly maxQueueLength?: number;
+  /** Bytes of the host-memory prefix tier; 0 or unset: off. */
+  readonly hostPrefixCacheBytes?: number;
   readonly isPrefixCachingEnabled?: boolean;
 }
 
@@ -36,8 +37,8 @@ export async function startSyntheticServer(options: SyntheticServerOptions = {})
     parallel: options.parallel ?? 2,
     ctxSize: options.ctxSize ?? 512,
     batchSize: 256,
-    maxQueueLength: options.maxQueue ?? 64,
-    prefixCacheMb: options.prefixCacheMb,
+    maxQueueLength: options.maxQueueLength ?? 64,
+    hostPrefixCacheBytes: options.hostPrefixCacheBytes,
     isPrefixCachingEnabled: options.isPrefixCachingEnabled,
     log: () => {}
   });

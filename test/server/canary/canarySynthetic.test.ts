@@ -12,7 +12,8 @@ import type {FastifyInstance} from "fastify";
 import OpenAI from "openai";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {buildApp} from "../../../server/app.ts";
-import {type LoadedVariants, loadVariants} from "../../../server/canary/loadVariants.ts";
+import {type LoadedModels, loadServedModels} from "../../../server/models/loadServedModels.ts";
+import {servedModelSpecsOfFile} from "../../../server/models/servedModelSpecs.ts";
 import {readVariantsFile} from "../../../server/canary/variantConfig.ts";
 import type {VariantRouter} from "../../../server/canary/VariantRouter.ts";
 import {ServerMetrics} from "../../../server/metrics/ServerMetrics.ts";
@@ -21,7 +22,7 @@ import {scrape} from "../scrape.ts";
 
 const ADMIN_KEY = "e2e-key";
 const folder = mkdtempSync(join(tmpdir(), "inflight-canary-"));
-let loaded: LoadedVariants;
+let loaded: LoadedModels;
 let registry: ModelRegistry;
 let app: FastifyInstance;
 let router: VariantRouter;
@@ -39,10 +40,11 @@ models:
       - {name: canary, model: "synthetic:tiny:2", weight: 50, guardrails: {max_error_rate: 0.05, min_samples: 50}}
       - {name: mirror, model: "synthetic:tiny:1", shadow: 1, parallel: 1}
 `);
-  loaded = await loadVariants(readVariantsFile(configPath), {
-    gpu: "off", threads: 1, parallel: 2, ctxSize: 256, batchSize: 128, maxBatchedTokens: undefined, maxQueue: 16,
-    policy: "fcfs", isPreemptionEnabled: false, requestTimeoutMs: undefined, log: () => {}
+  const specs = servedModelSpecsOfFile(readVariantsFile(configPath), {
+    gpu: "off", threads: 1, parallel: 2, ctxSize: 256, batchSize: 128, maxNumBatchedTokens: undefined, maxQueueLength: 16, policy: "fcfs",
+    isPreemptionEnabled: false, requestTimeoutMs: undefined, hostPrefixCacheBytes: 0, isPrefixCachingEnabled: true, speculation: undefined
   });
+  loaded = await loadServedModels(specs, {gpu: "off", log: () => {}});
   registry = new ModelRegistry();
   for (const loadedRouter of loaded.routers) registry.addRouter(loadedRouter);
   registry.markReady();

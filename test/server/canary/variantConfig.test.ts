@@ -72,12 +72,13 @@ describe("errors", () => {
     expect(errorOf({})).toMatch(/models: /);
   });
 
-  it("refuses duplicate names, a shadow first, shadows with weights, guardrails on the baseline, and draft models", () => {
+  it("refuses duplicate names, a shadow first, shadows with weights, guardrails on the baseline, and bad speculation fields", () => {
     expect(errorOf({models: {chat: {variants: [stable, {...stable}]}}})).toMatch(/variants\[1\]\.name: duplicate variant name "stable"/);
     expect(errorOf({models: {chat: {variants: [{...stable, shadow: 0.1}]}}})).toMatch(/the first variant \(the stable one\) cannot be a shadow/);
     expect(errorOf({models: {chat: {variants: [stable, {name: "s", model: "x", shadow: 0.1, weight: 3}]}}})).toMatch(/a shadow takes no weight/);
     expect(errorOf({models: {chat: {variants: [{...stable, guardrails: {max_error_rate: 0.1}}]}}})).toMatch(/the first variant is the baseline/);
-    expect(errorOf({models: {chat: {variants: [{...stable, draft_model: "d.gguf"}]}}})).toMatch(/draft models are not supported yet/);
+    expect(errorOf({models: {chat: {variants: [{...stable, speculative: "eagle"}]}}})).toMatch(/models\.chat\.variants\[0\]\.speculative/);
+    expect(errorOf({models: {chat: {variants: [{...stable, draft_max: 0}]}}})).toMatch(/models\.chat\.variants\[0\]\.draft_max/);
     expect(errorOf({models: {chat: {variants: [stable, {name: "c", model: "x", rollout: {stages: [5, 1], hold_s: 1}}]}}})).toMatch(/rollout\.stages: stages must increase/);
   });
 

@@ -91,18 +91,6 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
   }
 
   /**
-   * Fraction of the KV cache in use, 0..1: tokens held by running requests over what all sequences
-   * can hold. Sequences are fixed slots for now, so this is slot occupancy in tokens; the paged KV
-   * cache will report its own block usage here instead.
-   */
-  kvCacheUsage(): number {
-    let numHeldTokens = 0;
-    const sequences = this.scheduler.getSequences();
-    for (const sequence of sequences) if (sequence.ownerId !== null) numHeldTokens += sequence.numHeldTokens;
-    return sequences.length === 0 ? 0 : numHeldTokens / (sequences.length * this.sequenceCapacity);
-  }
-
-  /**
    * Runs one short greedy generation (a prefill, then a decode) so that lazy native set-up (compute
    * buffers, GPU kernels) happens now rather than in the first user's time to first token. Call it
    * before attaching observers that should not see it; resolves with how long it took.

@@ -199,7 +199,7 @@ export class ServerMetrics {
       metrics.numRunning.set(labels, stats.numRunning);
       // Preempted requests wait in the queue to resume, as in vLLM's num_requests_waiting.
       metrics.numWaiting.set(labels, stats.numWaiting + stats.numPreempted);
-      metrics.kvCacheUsage.set(labels, engine.kvCacheUsage());
+      metrics.kvCacheUsage.set(labels, engine.stats.kvUsage);
       metrics.preemptions.inc(labels, stats.numPreemptionsTotal - exported.numPreemptionsTotal);
       metrics.prefixCacheQueries.inc(labels, stats.numPrefixQueryTokensTotal - exported.numPrefixQueryTokensTotal);
       metrics.prefixCacheHits.inc(labels, stats.numPrefixHitTokensTotal - exported.numPrefixHitTokensTotal);

@@ -38,7 +38,7 @@ export function defineMetrics(registry: Registry) {
 
     numRunning: gauge("num_requests_running", "Requests placed in a sequence and decoding."),
     numWaiting: gauge("num_requests_waiting", "Requests queued for a sequence, including preempted ones waiting to resume."),
-    kvCacheUsage: gauge("kv_cache_usage_perc", "Fraction (0-1) of the KV cache's token capacity held by running requests."),
+    kvCacheUsage: gauge("kv_cache_usage_perc", "Fraction (0-1) of the KV cache's blocks held by running requests."),
 
     promptTokens: counter("prompt_tokens_total", "Prompt tokens of finished requests (cached ones included, as usage.prompt_tokens)."),
     generationTokens: counter("generation_tokens_total", "Output tokens, counted at the step that produced them."),

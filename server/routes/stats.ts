@@ -16,7 +16,8 @@ function snapshotOf(router: VariantRouter, tally: VariantTally) {
   let running = 0;
   let waiting = 0;
   let parallel = 0;
-  let numHeldTokensWeighted = 0;
+  let numKvBlocksUsed = 0;
+  let numKvBlocksTotal = 0;
   let numQueriedTokens = 0;
   let numHitTokens = 0;
   for (const variant of router.variants) {
@@ -27,7 +28,8 @@ function snapshotOf(router: VariantRouter, tally: VariantTally) {
     // Preempted requests wait to resume, as in the num_requests_waiting metric.
     waiting += stats.numWaiting + stats.numPreempted;
     parallel += numSequences;
-    numHeldTokensWeighted += engine.kvCacheUsage() * numSequences;
+    numKvBlocksUsed += stats.numKvBlocksUsed;
+    numKvBlocksTotal += stats.numKvBlocksTotal;
     numQueriedTokens += stats.numPrefixQueryTokensTotal;
     numHitTokens += stats.numPrefixHitTokensTotal;
     // Every variant is listed from the start, so a panel can show 0 before the first request.
@@ -40,7 +42,7 @@ function snapshotOf(router: VariantRouter, tally: VariantTally) {
     running,
     waiting,
     parallel,
-    kv_cache_usage: parallel === 0 ? 0 : numHeldTokensWeighted / parallel,
+    kv_cache_usage: numKvBlocksTotal === 0 ? 0 : numKvBlocksUsed / numKvBlocksTotal,
     prefix_cache: {
       queried_tokens: numQueriedTokens,
       hit_tokens: numHitTokens,

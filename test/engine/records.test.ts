@@ -90,16 +90,18 @@ describe("engine records", () => {
     expect(finished[0]!.summary).toMatchObject({finishReason: "stop", numOutputTokens: 2});
   });
 
-  it("reports KV usage as the tokens running requests hold over all sequences' capacity", async () => {
+  it("reports KV usage from the KV ledger: blocks running requests hold over all sequences' blocks", async () => {
+    // 2 sequences of 100 tokens: 7 blocks of 16 each, 14 in all.
     const {engine, steps} = createTimedEngine({numSequences: 2, sequenceCapacity: 100});
     const usages: number[] = [];
-    engine.on("step", () => usages.push(engine.kvCacheUsage()));
-    await engine.submit(request("kv", {maxTokens: 3})).collect();
-    // After the prefill the sequence holds the 4 prompt tokens, then one more per decode; a finished
-    // request holds nothing (its leftovers are reusable, not in use).
+    engine.on("step", () => usages.push(engine.stats.kvUsage));
+    const promptTokens = Array.from({length: 16}, (_, index) => index + 1);
+    await engine.submit(request("kv", {promptTokens, maxTokens: 3})).collect();
+    // The prefill fills one block; the first decode starts a second; a finished request holds nothing
+    // (its leftovers are reusable, not in use).
     expect(steps).toHaveLength(3);
-    expect(usages).toEqual([4 / 200, 5 / 200, 0]);
-    expect(engine.kvCacheUsage()).toBe(0);
+    expect(usages).toEqual([1 / 14, 2 / 14, 0]);
+    expect(engine.stats).toMatchObject({kvUsage: 0, numKvBlocksUsed: 0, numKvBlocksTotal: 14});
   });
 
   it("warms up with a prefill and a decode, and leaves the engine idle", async () => {

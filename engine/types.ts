@@ -8,7 +8,7 @@ import type {FinishReason} from "../scheduler/types.ts";
 
 export type {FinishReason};
 
-/** The variant label of requests that name none (canary routing will add others). */
+/** The variant label of requests that name none; canary routing names the others. */
 export const DEFAULT_VARIANT = "default";
 
 /** Sampling settings, OpenAI's names mapped to llama.cpp's samplers. */

@@ -1,8 +1,8 @@
 /**
  * The entry point `npm start` runs. node-llama-cpp runs every decode on libuv's thread pool, and with
  * the default pool of 4 workers consecutive decodes land on different threads; with a pool of one
- * worker they always run on the same thread, which measured 1.5 to 3x faster on a 2-core machine
- * (see the README's performance section). The pool size is read once, when the process starts, so
+ * worker they always run on the same thread, which keeps llama.cpp's threads warm and makes decoding
+ * faster (docs/performance.md). The pool size is read once, when the process starts, so
  * unless the user chose a size this entry re-launches the server with UV_THREADPOOL_SIZE=1 and
  * relays signals and the exit code. The server itself uses the pool for nothing else on its hot
  * path (no file I/O per request, no DNS, no zlib). Owns only that; `main.ts` is the server.

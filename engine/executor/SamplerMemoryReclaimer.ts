@@ -2,10 +2,10 @@
  * Works around native memory that node-llama-cpp releases only on garbage collection: every
  * `controlledEvaluate` call creates a sampler whose candidate buffer (about 12 bytes per vocabulary
  * token: 590 KB for a 50K vocabulary) is freed only when V8 collects the sampler's small JavaScript
- * wrapper. V8 cannot see that memory, so collections are rare and the process grew by gigabytes a
- * minute under load (RSS 0.9 -> 4 GB in a 60 s soak). This counts the buffers left behind and runs
- * a major collection once they add up to `thresholdBytes`; with a heap of tens of megabytes that
- * costs milliseconds. Minor collections do not release them (measured). `gc` is enabled at run time,
+ * wrapper. V8 cannot see that memory, so collections are rare and the process would grow by
+ * gigabytes under load. This counts the buffers left behind and runs a major collection once they
+ * add up to `thresholdBytes`; with a heap of tens of megabytes that costs milliseconds. Only a major
+ * collection releases them. `gc` is enabled at run time,
  * so no command-line flag is needed.
  */
 import {setFlagsFromString} from "node:v8";

@@ -4,8 +4,7 @@
  *
  * Why not `controlledEvaluate` alone: it creates a sampler for every call (a native chain plus a
  * zeroed candidate buffer of 12 bytes per vocabulary token, freed only when V8 collects it) and that
- * costs more than the decode itself on a small model (tiny preset, one sequence, greedy: 341 tokens/s
- * through controlledEvaluate, 545 with one sampler kept per sequence: bench:parity's columns).
+ * costs more than the decode itself on a small model (bench:parity compares the two paths).
  * node-llama-cpp 3.22.1 offers no public call that decodes chosen positions with a caller's sampler,
  * so the persistent path uses five of its internals, all checked at start-up: `AddonSampler` from
  * the bindings, `sequence._decodeTokens`, `sequence._resolveSamplerConfig`, `sequence._contextShift`

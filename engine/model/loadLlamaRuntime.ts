@@ -1,6 +1,7 @@
 /**
  * Loads node-llama-cpp, one model and one context with a fixed number of sequences. The thread count
- * is always explicit: node-llama-cpp's default on a 2-core CPU is 4 threads, about 50x slower.
+ * is always explicit: node-llama-cpp's default on a small CPU oversubscribes its cores (at least 4
+ * threads), which makes llama.cpp's spinning threads far slower.
  * Owns the native resources and their disposal order (context, model, llama); does not run requests.
  * Several runtimes may share one loaded model (canary variants of the same GGUF): pass `weights`,
  * and the runtime creates only its own context and leaves the model to whoever loaded it.
@@ -53,48 +54,30 @@ export interface LlamaRuntime extends AsyncDisposable {
 }
 
 export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<LlamaRuntime> {
-  const isShared = options.weights !== undefined;
-  const llama = options.weights?.llama ?? await loadLlama(options.gpu, options.log);
+  const weights = options.weights ?? await loadOwnWeights(options);
+  const {llama, model} = weights;
+  // Only weights this runtime loaded itself are its to free.
+  const disposeOwnWeights = async (): Promise<void> => {
+    if (options.weights) return;
+    await model.dispose();
+    await llama.dispose();
+  };
   const threads = options.threads ?? llama.cpuMathCores;
-  let model: LlamaModel;
-  if (options.weights) model = options.weights.model;
-  else {
-    try {
-      model = await loadLlamaModel(llama, options.modelPath);
-    } catch (error) {
-      await llama.dispose();
-      throw error;
-    }
-  }
   const decodeCounter = {count: 0};
   let context: LlamaContext;
-  try {
-    context = await model.createContext({
-      sequences: options.parallel,
-      contextSize: options.ctxSize,
-      batchSize: options.batchSize,
-      threads,
-      batching: LlamaExecutor.batchingOptions(decodeCounter)
-    });
-  } catch (error) {
-    if (!isShared) {
-      await model.dispose();
-      await llama.dispose();
-    }
-    throw new EngineError("model_load_failed", `cannot create a context (${options.parallel} x ${options.ctxSize} tokens): ${(error as Error).message}`);
-  }
   let drafter: LoadedDrafter | null = null;
-  if (options.speculation) {
-    try {
-      drafter = await createDrafter(options.speculation, {llama, target: model, parallel: options.parallel, ctxSize: options.ctxSize, batchSize: options.batchSize, threads, log: options.log});
-    } catch (error) {
-      await context.dispose();
-      if (!isShared) {
-        await model.dispose();
-        await llama.dispose();
-      }
-      throw error;
-    }
+  try {
+    context = await createContext(model, options, threads, decodeCounter);
+  } catch (error) {
+    await disposeOwnWeights();
+    throw error;
+  }
+  try {
+    if (options.speculation) drafter = await createDrafter(options.speculation, {llama, target: model, parallel: options.parallel, ctxSize: options.ctxSize, batchSize: options.batchSize, threads, log: options.log});
+  } catch (error) {
+    await context.dispose();
+    await disposeOwnWeights();
+    throw error;
   }
   const executor = new LlamaExecutor(context, decodeCounter, {
     hostPrefixCacheBytes: options.hostPrefixCacheBytes ?? 0,
@@ -115,11 +98,33 @@ export async function loadLlamaRuntime(options: LlamaRuntimeOptions): Promise<Ll
       await executor[Symbol.asyncDispose]();
       await drafter?.[Symbol.asyncDispose]();
       await context.dispose();
-      if (isShared) return;
-      await model.dispose();
-      await llama.dispose();
+      await disposeOwnWeights();
     }
   };
+}
+
+async function loadOwnWeights(options: LlamaRuntimeOptions): Promise<LlamaWeights> {
+  const llama = await loadLlama(options.gpu, options.log);
+  try {
+    return {llama, model: await loadLlamaModel(llama, options.modelPath)};
+  } catch (error) {
+    await llama.dispose();
+    throw error;
+  }
+}
+
+async function createContext(model: LlamaModel, options: LlamaRuntimeOptions, threads: number, decodeCounter: {count: number}): Promise<LlamaContext> {
+  try {
+    return await model.createContext({
+      sequences: options.parallel,
+      contextSize: options.ctxSize,
+      batchSize: options.batchSize,
+      threads,
+      batching: LlamaExecutor.batchingOptions(decodeCounter)
+    });
+  } catch (error) {
+    throw new EngineError("model_load_failed", `cannot create a context (${options.parallel} x ${options.ctxSize} tokens): ${(error as Error).message}`);
+  }
 }
 
 /**

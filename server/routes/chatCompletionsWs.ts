@@ -1,7 +1,7 @@
 /**
  * `GET /v1/chat/completions/ws`: the chat completions websocket (protocol in `ws/protocol.ts`, one
  * `ChatSocket` per connection). The upgrade is an ordinary fastify request under `/v1`, so every
- * `onRequest` hook (request id, and the auth hook to come) runs before a socket is opened; a plain GET
+ * `onRequest` hook (request id, API keys) runs before a socket is opened; a plain GET
  * without the upgrade gets 426 in OpenAI's error shape. Register it inside the @fastify/websocket plugin's
  * scope (after the plugin), as the plugin requires.
  */

@@ -16,7 +16,7 @@ export const MAX_CONTENT_PARTS = 256;
 /**
  * Characters of prompt text in one request: a chat request's message texts together, or a completion
  * `prompt`. About 250k tokens of English, beyond any context served here; it caps how long the
- * (synchronous) tokenizer can hold the event loop for one request (about 0.6 s on a 2-core machine).
+ * (synchronous) tokenizer can hold the event loop for one request.
  */
 export const MAX_PROMPT_CHARS = 1024 * 1024;
 

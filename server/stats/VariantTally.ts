@@ -1,6 +1,6 @@
 /**
  * Finished requests per model and variant, counted from the engines' "requestFinished" records, for
- * the live stats (`GET /v1/stats`): the variant split of traffic that canary routing will shape. It
+ * the live stats (`GET /v1/stats`): the variant split of traffic that canary routing shapes. It
  * works with metrics off (`--no-metrics`), which is why it does not read the Prometheus counters.
  * Owns the counts only.
  */

@@ -6,10 +6,10 @@
 import {randomUUID} from "node:crypto";
 import type {IncomingHttpHeaders} from "node:http";
 import type {ModelRegistry} from "../ModelRegistry.ts";
-import {ApiError} from "../errors.ts";
 import {chatCompletionBody, messageText} from "../schemas/chatCompletion.ts";
 import {completionBody} from "../schemas/completion.ts";
 import type {GenerationFields} from "../schemas/sampling.ts";
+import {refuseUnsupportedFields} from "../schemas/unsupportedFields.ts";
 import {parseBody} from "../schemas/parseBody.ts";
 import {renderPrompt} from "./renderPrompt.ts";
 import type {CompletionKind, CompletionPlan, PromptSource} from "./types.ts";
@@ -46,6 +46,7 @@ function plan(registry: ModelRegistry, input: PlanInput, headers: IncomingHttpHe
 /** The plan of a `/v1/chat/completions` body; `headers` carry the sticky key when the model routes by a header. */
 export function planChatCompletion(registry: ModelRegistry, rawBody: unknown, headers?: IncomingHttpHeaders): CompletionPlan {
   const body = parseBody(chatCompletionBody, rawBody);
+  refuseUnsupportedFields(rawBody as Record<string, unknown>, "chat");
   const messages = body.messages.map((message) => ({role: message.role, content: messageText(message.content)}));
   return plan(registry, {
     kind: "chat",
@@ -59,7 +60,7 @@ export function planChatCompletion(registry: ModelRegistry, rawBody: unknown, he
 /** The plan of a `/v1/completions` body. */
 export function planTextCompletion(registry: ModelRegistry, rawBody: unknown, headers?: IncomingHttpHeaders): CompletionPlan {
   const body = parseBody(completionBody, rawBody);
-  if (body.echo) throw new ApiError(400, "echo is not supported", "invalid_request_error", "echo", "unsupported_parameter");
+  refuseUnsupportedFields(rawBody as Record<string, unknown>, "text");
   const text = typeof body.prompt === "string" ? body.prompt : body.prompt[0]!;
   return plan(registry, {
     kind: "text",

@@ -152,13 +152,15 @@ describe("fuzzing the HTTP API", () => {
     }), {seed: SEED, numRuns: 300});
   });
 
-  it("serves text with invalid UTF-8, lone surrogates and control characters, and ignores unknown fields", async () => {
+  it("serves text with invalid UTF-8, lone surrogates and control characters, ignores fields OpenAI does not know, and refuses those it cannot honour", async () => {
     const bytes = Buffer.concat([Buffer.from(`{"prompt":"a`), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(`b","max_tokens":2}`)]);
     expectStatus(await exchange(postJson("/v1/completions", bytes)), 200);
     const odd = `{"messages":[{"role":"user","content":"\\ud800x\\udfff\\u0000\\u0007\\u001b[31m\\u2028"}],"max_tokens":2}`;
     expectStatus(await exchange(postJson("/v1/chat/completions", odd)), 200);
-    const unknown = {...validBody("/v1/chat/completions"), logit_bias: {"5": 100}, tools: [], response_format: {type: "json_object"}, whatever: [[1]]};
+    const unknown = {...validBody("/v1/chat/completions"), tools: [], whatever: [[1]], "x-extension": {deep: [null]}};
     expectStatus(await exchange(postJson("/v1/chat/completions", JSON.stringify(unknown))), 200);
+    const unhonoured = {...validBody("/v1/chat/completions"), logit_bias: {"5": 100}};
+    expect(JSON.parse(expectStatus(await exchange(postJson("/v1/chat/completions", JSON.stringify(unhonoured))), 400).body)).toMatchObject({error: {param: "logit_bias"}});
   });
 
   it("caps max_tokens by what the context leaves after the prompt", async () => {

@@ -121,6 +121,7 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
         `This model's maximum context length is ${capacity} tokens. However, your prompt has ${numPromptTokens} tokens ` +
         `and at least 1 more is needed for the completion.`);
     }
+    this.beginRequest(request);
     const now = this.clock();
     const arrivalMs = request.arrivalMs ?? now;
     const added = this.scheduler.addRequest({
@@ -132,11 +133,27 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
       arrivalMs,
       deadlineMs: request.deadlineMs ?? (this.options.requestTimeoutMs === undefined ? undefined : arrivalMs + this.options.requestTimeoutMs)
     });
-    if (!added.isAccepted) throw refusalError(added.reason);
+    if (!added.isAccepted) {
+      // A duplicate id's executor state belongs to the live request of that id.
+      if (added.reason !== "duplicate_id") this.options.executor.endRequest?.(request.id);
+      throw refusalError(added.reason);
+    }
     const state = new RequestOutput(request, now, this.options.detokenize, new GenerationStream(request.id, (id) => this.abort(id)));
     this.states.set(request.id, state);
     this.ensureLoop();
     return state.stream;
+  }
+
+  /** Lets the executor prepare a constrained request, or refuses one it cannot constrain. */
+  private beginRequest(request: GenerationRequest): void {
+    const {executor} = this.options;
+    if (request.grammar !== undefined) {
+      if (!executor.canConstrain) throw new EngineError("unsupported_grammar", "this model's decoding path cannot enforce a grammar");
+      // A completed grammar allows only end-of-generation: ignoring it would loop on forbidden tokens.
+      if (request.isEndOfGenerationIgnored) throw new EngineError("unsupported_grammar", "a grammar cannot be combined with ignoring end-of-generation");
+    }
+    if (this.states.has(request.id)) throw new EngineError("duplicate_request_id", "a request with this id is already running");
+    executor.beginRequest?.(request);
   }
 
   /** Ends a request at the next step boundary (at once if the loop is idle). */
@@ -245,7 +262,7 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
     for (const [requestId, reason] of this.pendingAborts) {
       const finished = this.scheduler.abort(requestId, reason);
       if (finished) this.finish(finished);
-      else this.states.delete(requestId);
+      else if (this.states.delete(requestId)) this.options.executor.endRequest?.(requestId);
     }
     this.pendingAborts.clear();
   }
@@ -254,6 +271,7 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
     const state = this.states.get(finished.requestId);
     if (!state) return;
     this.states.delete(finished.requestId);
+    this.options.executor.endRequest?.(finished.requestId);
     const summary = state.complete(finished, this.clock());
     this.emit("requestFinished", {requestId: finished.requestId, variant: state.variant, summary});
   }

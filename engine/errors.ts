@@ -11,6 +11,8 @@ export type EngineErrorCode =
   | "empty_prompt"
   /** A request id that is already live in this engine. */
   | "duplicate_request_id"
+  /** A grammar that does not compile, or one this executor cannot enforce, or with ignore_eos. */
+  | "unsupported_grammar"
   | "shutting_down"
   | "not_ready"
   | "model_load_failed";

@@ -25,6 +25,17 @@ export interface SamplingParams {
   readonly frequencyPenalty: number;
 }
 
+/**
+ * A decoding constraint: every sampled token keeps the output a prefix of a sentence of the grammar,
+ * and once a sentence is complete only end-of-generation may follow.
+ */
+export interface GrammarSpec {
+  /** GBNF text with a `root` rule. */
+  readonly text: string;
+  /** Equal keys name equal grammars: compiled grammars are cached by it. */
+  readonly cacheKey: string;
+}
+
 /** One generation as the server hands it to the engine: tokens in, limits and stops set. */
 export interface GenerationRequest {
   readonly id: string;
@@ -46,6 +57,8 @@ export interface GenerationRequest {
   readonly variant?: string;
   /** False opts out of speculative decoding (the body's `"speculative": false`). Default true. */
   readonly isSpeculationAllowed?: boolean;
+  /** Constrains the output to a grammar; undefined: free text. */
+  readonly grammar?: GrammarSpec;
 }
 
 /** A piece of a request's output, as it streams. */

@@ -44,15 +44,16 @@ interface EngineErrorMapping {
   readonly type: string;
   /** OpenAI's code when it differs from the engine's. */
   readonly code?: string;
-  /** True when the prompt is at fault: `param` names the field that held it. */
-  readonly isAboutPrompt?: boolean;
+  /** Which request field is at fault, when one is: `param` names it. */
+  readonly field?: "prompt" | "constraint";
   readonly headers?: Record<string, string>;
 }
 
 const ENGINE_ERRORS: Readonly<Record<EngineErrorCode, EngineErrorMapping>> = {
   queue_full: {status: 429, type: "rate_limit_error", headers: {"retry-after": "1"}},
-  prompt_too_long: {status: 400, type: "invalid_request_error", code: "context_length_exceeded", isAboutPrompt: true},
-  empty_prompt: {status: 400, type: "invalid_request_error", code: "invalid_value", isAboutPrompt: true},
+  prompt_too_long: {status: 400, type: "invalid_request_error", code: "context_length_exceeded", field: "prompt"},
+  empty_prompt: {status: 400, type: "invalid_request_error", code: "invalid_value", field: "prompt"},
+  unsupported_grammar: {status: 400, type: "invalid_request_error", code: "unsupported_parameter", field: "constraint"},
   // Request ids are the server's own, so a collision is the server's fault, not the client's.
   duplicate_request_id: {status: 500, type: "server_error"},
   shutting_down: {status: 503, type: "server_error"},
@@ -64,11 +65,13 @@ const ENGINE_ERRORS: Readonly<Record<EngineErrorCode, EngineErrorMapping>> = {
 export interface ErrorContext {
   /** The request field that held the prompt (`messages` or `prompt`). */
   readonly promptParam?: string;
+  /** The request field that asked for a decoding constraint (`response_format`). */
+  readonly constraintParam?: string;
 }
 
 export function fromEngineError(error: EngineError, context: ErrorContext = {}): ApiError {
   const mapped = ENGINE_ERRORS[error.code];
-  const param = mapped.isAboutPrompt ? context.promptParam ?? null : null;
+  const param = mapped.field === "prompt" ? context.promptParam ?? null : mapped.field === "constraint" ? context.constraintParam ?? null : null;
   return new ApiError(mapped.status, error.message, mapped.type, param, mapped.code ?? error.code, mapped.headers);
 }
 

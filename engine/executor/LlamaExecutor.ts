@@ -13,11 +13,13 @@
  * position is drawn with the seed it would get without drafts, so greedy and seeded outputs are the
  * same with or without speculation. Rejected drafts are erased from the sequence before the step ends.
  */
-import type {BatchItem, LlamaContext, LlamaContextSequence, PrioritizedBatchItem, Token} from "node-llama-cpp";
+import type {BatchItem, LlamaContext, LlamaContextSequence, LlamaGrammarEvaluationState, PrioritizedBatchItem, Token} from "node-llama-cpp";
 import type {ScheduledRequest, SchedulerOutput} from "../../scheduler/types.ts";
 import {DEFAULT_BLOCK_SIZE} from "../../kvcache/index.ts";
 import {HostPrefixStore} from "../prefix/HostPrefixStore.ts";
+import type {GenerationRequest} from "../types.ts";
 import {inSequenceOrder} from "./batchOrder.ts";
+import {GrammarStates} from "./GrammarStates.ts";
 import {createSequenceDecoder, type SampleOptions, type SamplingPath, type SequenceDecoder} from "./SequenceDecoder.ts";
 import type {DraftTask, Drafter} from "./speculative/Drafter.ts";
 import type {ExecutedStep, SamplingPlan, StepExecutor} from "./types.ts";
@@ -72,6 +74,8 @@ export class LlamaExecutor implements StepExecutor {
   readonly decoder: SequenceDecoder;
   readonly drafter: Drafter | undefined;
   private readonly minDraftTokens: number;
+  /** Grammar states of constrained requests; null where grammars cannot be enforced. */
+  private readonly grammars: GrammarStates | null;
 
   /** Use {@link LlamaExecutor.batchingOptions} when creating `context`, so decode calls are counted. */
   constructor(private readonly context: LlamaContext, decodeCounter: {count: number}, options: LlamaExecutorOptions = {}) {
@@ -92,6 +96,20 @@ export class LlamaExecutor implements StepExecutor {
       })
     );
     this.decoder = createSequenceDecoder(context, this.sequences, {vocabularySize: options.vocabularySize, preferred: options.samplingPath});
+    // controlledEvaluate's per-position options carry no grammar, so only the persistent path constrains.
+    this.grammars = this.decoder.path === "persistent-sampler" ? GrammarStates.create(context.model) : null;
+  }
+
+  get canConstrain(): boolean {
+    return this.grammars !== null;
+  }
+
+  beginRequest(request: GenerationRequest): void {
+    if (request.grammar) this.grammars?.begin(request.id, request.grammar);
+  }
+
+  endRequest(requestId: string): void {
+    this.grammars?.end(requestId);
   }
 
   /** Batching hooks for `model.createContext`: whole items, and a count of decode calls. */
@@ -115,6 +133,10 @@ export class LlamaExecutor implements StepExecutor {
     }));
     const active = inSequenceOrder(output.scheduled.filter((entry) => !failures.has(entry.requestId)));
     const drafts = await this.draft(active);
+    if (this.grammars) for (const entry of active) {
+      const proposal = drafts.get(entry.sequenceIndex);
+      if (proposal) drafts.set(entry.sequenceIndex, this.grammars.allowedDrafts(entry.requestId, proposal));
+    }
     const decodesBefore = this.decodeCounter.count;
     // Issued synchronously, one after another, so every call is queued before the batch dispatches.
     const settled = await Promise.allSettled(active.map((entry) =>
@@ -136,7 +158,7 @@ export class LlamaExecutor implements StepExecutor {
    * Draft tokens for the step's speculating decodes, by sequence index. A drafter failure costs only
    * the speedup: the step runs without drafts.
    */
-  private async draft(entries: readonly ScheduledRequest[]): Promise<ReadonlyMap<number, readonly number[]>> {
+  private async draft(entries: readonly ScheduledRequest[]): Promise<Map<number, readonly number[]>> {
     if (!this.drafter) return new Map();
     // contextTokens copies the sequence's tokens: only for the requests that draft.
     const tasks: DraftTask[] = entries.filter((entry) => entry.maxNumDraftTokens > 0).map((entry) => ({
@@ -199,9 +221,11 @@ export class LlamaExecutor implements StepExecutor {
     }
     const fed = [...entry.tokens, ...drafts] as Token[];
     const firstSampled = entry.tokens.length - 1;
+    const grammarEvaluationState = this.grammars?.stateOf(entry.requestId);
     const sampleAt = new Map<number, SampleOptions>();
-    for (let offset = 0; offset <= drafts.length; offset++) sampleAt.set(firstSampled + offset, samplingOptionsOf(plan, offset, drafts));
-    const results = await this.decoder.decode(entry.sequenceIndex, fed, sampleAt);
+    for (let offset = 0; offset <= drafts.length; offset++) sampleAt.set(firstSampled + offset, samplingOptionsOf(plan, offset, drafts, grammarEvaluationState));
+    // Chained where the sampler can: a rejected draft's tail is not sampled, so no state runs ahead of the output.
+    const results = await this.decoder.decode(entry.sequenceIndex, fed, sampleAt, this.decoder.path === "persistent-sampler");
     const tokens: number[] = [];
     for (let offset = 0; offset <= drafts.length; offset++) {
       const token = results[offset];
@@ -227,7 +251,7 @@ export class LlamaExecutor implements StepExecutor {
  * Sampler settings for the `offset`-th sampled position of a step: the seed that position gets
  * without speculation, and penalties that also count the drafts before it (they precede it in the output).
  */
-function samplingOptionsOf(plan: SamplingPlan, offset: number, drafts: readonly number[]): SampleOptions {
+function samplingOptionsOf(plan: SamplingPlan, offset: number, drafts: readonly number[], grammarEvaluationState: LlamaGrammarEvaluationState | undefined): SampleOptions {
   const {sampling, stepSeeds, penaltyTokens} = plan;
   const hasPenalty = sampling.presencePenalty !== 0 || sampling.frequencyPenalty !== 0;
   const seed = stepSeeds[offset];
@@ -245,7 +269,8 @@ function samplingOptionsOf(plan: SamplingPlan, offset: number, drafts: readonly 
       penalty: 1,
       presencePenalty: sampling.presencePenalty,
       frequencyPenalty: sampling.frequencyPenalty
-    } : undefined
+    } : undefined,
+    ...(grammarEvaluationState ? {grammarEvaluationState} : {})
   };
 }
 

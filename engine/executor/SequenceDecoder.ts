@@ -18,11 +18,16 @@
  * its own history plus one token. Sampling one sequence's positions runs one at a time, because
  * each applies its configuration to the shared sampler first.
  */
-import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
+import type {LlamaContext, LlamaContextSequence, LlamaGrammarEvaluationState, Token} from "node-llama-cpp";
 import {BYTES_PER_CANDIDATE, SamplerMemoryReclaimer} from "./SamplerMemoryReclaimer.ts";
 
-/** Per-position sampler settings, in node-llama-cpp's `generateNext.options` shape. */
-export type SampleOptions = NonNullable<NonNullable<ControlledItemOptions["generateNext"]>["options"]>;
+/**
+ * Per-position sampler settings, in node-llama-cpp's `generateNext.options` shape, plus the request's
+ * grammar state, which only the persistent path applies (it advances the state as it samples).
+ */
+export type SampleOptions = NonNullable<NonNullable<ControlledItemOptions["generateNext"]>["options"]> & {
+  readonly grammarEvaluationState?: LlamaGrammarEvaluationState;
+};
 type ControlledInput = Parameters<LlamaContextSequence["controlledEvaluate"]>[0];
 type ControlledItemOptions = Extract<ControlledInput[number], readonly unknown[]>[1] & {};
 
@@ -32,9 +37,12 @@ export interface SequenceDecoder {
   readonly path: SamplingPath;
   /**
    * Feeds `tokens` to the sequence and returns the token sampled after each position in `sampleAt`
-   * (position in `tokens` -> settings), in the order of the positions.
+   * (position in `tokens` -> settings), in the order of the positions. With `isChained` (verifying
+   * drafts), a position after the first is sampled only when the token sampled before it equals the
+   * token fed there, so a sampler's state (its grammar) advances by exactly the accepted tokens; the
+   * positions after a mismatch come back null. Only the persistent path can chain.
    */
-  decode(sequenceIndex: number, tokens: readonly Token[], sampleAt: ReadonlyMap<number, SampleOptions>): Promise<Array<Token | null>>;
+  decode(sequenceIndex: number, tokens: readonly Token[], sampleAt: ReadonlyMap<number, SampleOptions>, isChained?: boolean): Promise<Array<Token | null>>;
   dispose(): void;
 }
 
@@ -51,6 +59,9 @@ interface SequenceInternals {
   readonly needsCheckpoints: boolean;
   readonly tokenMeter: unknown;
 }
+
+/** What a gated position that was not sampled reports: no token. */
+const NOT_SAMPLED = -1;
 
 /** node-llama-cpp's default evaluation priority; every item of a step shares it. */
 const EVALUATION_PRIORITY = 5;
@@ -101,22 +112,26 @@ class PersistentSamplerDecoder implements SequenceDecoder {
     this.sampleToken = (batchLogitIndex, sampler) => internals._ctx.sampleToken(batchLogitIndex, sampler);
   }
 
-  async decode(sequenceIndex: number, tokens: readonly Token[], sampleAt: ReadonlyMap<number, SampleOptions>): Promise<Array<Token | null>> {
+  async decode(sequenceIndex: number, tokens: readonly Token[], sampleAt: ReadonlyMap<number, SampleOptions>, isChained = false): Promise<Array<Token | null>> {
     const sequence = this.sequences[sequenceIndex] as unknown as SequenceInternals;
     const sampler = this.samplers[sequenceIndex]!;
     const logits = tokens.map((_, index) => sampleAt.has(index));
-    let queue: Promise<unknown> = Promise.resolve();
+    let previous: Promise<number | undefined> = Promise.resolve(undefined);
+    let isFirst = true;
     // _decodeTokens copies the tokens it is given before consuming them.
     const results = await sequence._decodeTokens(tokens as Token[], logits, EVALUATION_PRIORITY, sequence.tokenMeter, sequence._contextShift,
       (batchLogitIndex, tokenIndex) => {
         const options = sampleAt.get(tokenIndex);
         if (!options) return undefined;
         const config = sequence._resolveSamplerConfig(options) as {seed?: number};
-        const sampled = queue.then(() => {
+        const isGated = isChained && !isFirst;
+        isFirst = false;
+        const sampled = previous.then((previousToken) => {
+          if (isGated && previousToken !== tokens[tokenIndex]) return NOT_SAMPLED;
           this.applyFresh(sequenceIndex, config);
           return this.sampleToken(batchLogitIndex, sampler);
         });
-        queue = sampled.catch(() => undefined);
+        previous = sampled.catch(() => NOT_SAMPLED);
         return sampled;
       });
     return sampledPositions(sampleAt).map((index) => {

@@ -4,7 +4,7 @@
  * node-llama-cpp. It owns no policy: which tokens go into a step is the scheduler's decision.
  */
 import type {DraftCounts, HostPrefixIndex, SchedulerOutput} from "../../scheduler/types.ts";
-import type {SamplingParams} from "../types.ts";
+import type {GenerationRequest, SamplingParams} from "../types.ts";
 
 /** How to sample the next token of one request in one step. */
 export interface SamplingPlan {
@@ -39,5 +39,14 @@ export interface StepExecutor extends AsyncDisposable {
   readonly batchSize: number;
   /** Prefixes the executor saved outside its sequences and can restore, for the scheduler's placement. */
   readonly hostPrefixStore?: HostPrefixIndex;
+  /** True when it can enforce a request's grammar; requests with one are refused otherwise. */
+  readonly canConstrain?: boolean;
+  /**
+   * Prepares what a request keeps across its steps (its grammar state), before it is queued. Throws
+   * an EngineError when the request cannot run here (a grammar that does not compile).
+   */
+  beginRequest?(request: GenerationRequest): void;
+  /** Frees what `beginRequest` prepared; called once the request has left the engine. */
+  endRequest?(requestId: string): void;
   executeStep(output: SchedulerOutput, plans: ReadonlyMap<string, SamplingPlan>): Promise<ExecutedStep>;
 }

@@ -1,0 +1,103 @@
+/**
+ * The grammars of a context's constrained requests: each request's grammar evaluation state (one per
+ * request, not per sequence, so it survives preemption: re-fed output tokens are not sampled, so they
+ * are not accepted twice), and the compiled grammars they come from, cached by key. The persistent
+ * sampler advances a state itself as it samples; this class only creates, hands out, checks drafts
+ * against, and frees them. Owns those native objects.
+ *
+ * An end-of-generation token must never be accepted into a grammar that is not complete: llama.cpp
+ * aborts the process. The sampler skips EOG when accepting; the draft check here stops before it.
+ */
+import {type Llama, LlamaGrammar, LlamaGrammarEvaluationState, type LlamaModel, type Token} from "node-llama-cpp";
+import {EngineError} from "../errors.ts";
+import type {GrammarSpec} from "../types.ts";
+
+/** Compiled grammars kept for reuse; past this the least recently used goes. */
+const MAX_CACHED_GRAMMARS = 64;
+
+/** The binding's grammar checks, which node-llama-cpp does not export (its LlamaSampler uses them). */
+interface GrammarChecks {
+  canBeNextTokenForGrammarEvaluationState(state: unknown, token: number): boolean;
+  acceptGrammarEvaluationStateToken(state: unknown, token: number): void;
+}
+
+function grammarChecksOf(llama: Llama): GrammarChecks | null {
+  const sampler = (llama as unknown as {_bindings?: {AddonSampler?: Partial<GrammarChecks>}})._bindings?.AddonSampler;
+  return typeof sampler?.canBeNextTokenForGrammarEvaluationState === "function" && typeof sampler.acceptGrammarEvaluationStateToken === "function"
+    ? sampler as GrammarChecks
+    : null;
+}
+
+/** The native state behind a LlamaGrammarEvaluationState. */
+function nativeOf(state: LlamaGrammarEvaluationState): unknown {
+  return (state as unknown as {_state: unknown})._state;
+}
+
+export class GrammarStates {
+  private readonly grammars = new Map<string, LlamaGrammar>();
+  private readonly states = new Map<string, LlamaGrammarEvaluationState>();
+
+  private constructor(private readonly model: LlamaModel, private readonly checks: GrammarChecks) {}
+
+  /** Null when this node-llama-cpp lacks the grammar checks drafts need. */
+  static create(model: LlamaModel): GrammarStates | null {
+    const checks = grammarChecksOf(model.llama);
+    return checks && new GrammarStates(model, checks);
+  }
+
+  private get llama(): Llama {
+    return this.model.llama;
+  }
+
+  /** Creates a request's state; throws EngineError("unsupported_grammar") when the grammar does not compile. */
+  begin(requestId: string, spec: GrammarSpec): void {
+    this.states.set(requestId, new LlamaGrammarEvaluationState({model: this.model, grammar: this.compiled(spec)}));
+  }
+
+  /** The request's state; undefined for an unconstrained request. */
+  stateOf(requestId: string): LlamaGrammarEvaluationState | undefined {
+    return this.states.get(requestId);
+  }
+
+  end(requestId: string): void {
+    this.states.delete(requestId);
+  }
+
+  /**
+   * The longest prefix of `drafts` the grammar allows after what the request produced so far,
+   * checked on a clone (the request's own state is advanced by sampling only). Stops before an
+   * end-of-generation token: the target decides whether generation ends.
+   */
+  allowedDrafts(requestId: string, drafts: readonly number[]): readonly number[] {
+    const state = this.states.get(requestId);
+    if (state === undefined || drafts.length === 0) return drafts;
+    const clone = state.clone();
+    let numAllowed = 0;
+    for (const draft of drafts) {
+      const token = draft as Token;
+      if (this.model.isEogToken(token) || !this.checks.canBeNextTokenForGrammarEvaluationState(nativeOf(clone), token)) break;
+      this.checks.acceptGrammarEvaluationStateToken(nativeOf(clone), token);
+      numAllowed++;
+    }
+    return numAllowed === drafts.length ? drafts : drafts.slice(0, numAllowed);
+  }
+
+  private compiled(spec: GrammarSpec): LlamaGrammar {
+    const cached = this.grammars.get(spec.cacheKey);
+    if (cached !== undefined) {
+      this.grammars.delete(spec.cacheKey);
+      this.grammars.set(spec.cacheKey, cached);
+      return cached;
+    }
+    let grammar: LlamaGrammar;
+    try {
+      // The constructor parses synchronously, so a request is refused at submit rather than failed later.
+      grammar = new LlamaGrammar(this.llama, {grammar: spec.text});
+    } catch (error) {
+      throw new EngineError("unsupported_grammar", `the grammar does not compile: ${(error as Error).message}`);
+    }
+    this.grammars.set(spec.cacheKey, grammar);
+    if (this.grammars.size > MAX_CACHED_GRAMMARS) this.grammars.delete(this.grammars.keys().next().value!);
+    return grammar;
+  }
+}

@@ -21,7 +21,7 @@ export function createHttpTransport(context: TransportContext, isStreaming: bool
     send: (spec, roundStartMs, signal) =>
       sendWithDeadline({spec, roundStartMs, signal}, context, isStreaming, async (recorder, deadlineSignal) => {
         const body = buildRequestBody(spec, context, isStreaming);
-        const response = await client.post(spec.id, body, deadlineSignal, () => recorder.start());
+        const response = await client.post(spec.id, body, deadlineSignal, recorder);
         return readResponse(response, recorder);
       }),
     async close() {

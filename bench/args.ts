@@ -27,10 +27,10 @@ export function buildCommand(output?: CliOutput): Command {
   const command = new Command("bench")
     .description("Load generator for OpenAI-compatible servers: latency, throughput and goodput, optionally A/B.")
     .requiredOption("--url <url>", "base URL of the server under test, e.g. http://127.0.0.1:8080")
-    .option("--model <name>", "model name sent in every request", DEFAULTS.model)
+    .option("--model <name>", "model name sent in every request (default: the server's first model at GET /v1/models)")
     .option("--api-key <key>", "sent as Authorization: Bearer <key> (never written to --json)")
     .option("--compare-url <url>", "second server: rounds alternate A, B, A, B and the report shows B/A ratios")
-    .option("--compare-model <name>", "model name for the compare server (default: --model)")
+    .option("--compare-model <name>", "model name for the compare server (default: --model, else its first model at GET /v1/models)")
     .option("--compare-api-key <key>", "API key for the compare server (default: --api-key)")
     .addOption(new Option("--transport <kind>", "how requests travel").choices(["sse", "ws", "nonstream"]).default(DEFAULTS.transport))
     .addOption(new Option("--endpoint <kind>", "which endpoint").choices(["chat", "completions"]).default(DEFAULTS.endpoint))
@@ -91,13 +91,13 @@ export function parseBenchArgs(argv: readonly string[], output?: CliOutput): Cli
   const rates = options["requestRate"] as number[] | undefined;
   const duration = number("duration");
   const input: BenchConfigInput = {
-    target: {url: text("url") ?? "", model: text("model") ?? DEFAULTS.model, ...(apiKey === undefined ? {} : {apiKey})},
+    target: {url: text("url") ?? "", ...optional("model", text("model")), ...(apiKey === undefined ? {} : {apiKey})},
     ...(compareUrl === undefined
       ? {}
       : {
           compare: {
             url: compareUrl,
-            model: text("compareModel") ?? text("model") ?? DEFAULTS.model,
+            ...optional("model", text("compareModel") ?? text("model")),
             ...(compareApiKey === undefined ? {} : {apiKey: compareApiKey})
           }
         }),

@@ -6,7 +6,7 @@
  */
 import type {BenchConfig, DatasetConfig, TargetConfig, TokenizerEncoding} from "./types.ts";
 
-/** What a caller must give: a target; everything else has a default. */
+/** What a caller must give: a target's URL; everything else has a default or is asked of the server. */
 export type BenchConfigInput = {readonly target: TargetConfig} & Partial<Omit<BenchConfig, "target" | "dataset">> & {
   readonly dataset?: Partial<DatasetConfig>;
 };
@@ -33,7 +33,6 @@ export const TOKENIZER_ENCODINGS: readonly TokenizerEncoding[] = [
 
 /** Defaults, in one place so the CLI help can show them. */
 export const DEFAULTS = {
-  model: "default",
   transport: "sse",
   endpoint: "chat",
   concurrency: [1],
@@ -134,7 +133,11 @@ function resolveTarget(field: string, target: TargetConfig): TargetConfig {
   if (target.model === "") throw new BenchConfigError(`${field}.model`, "must not be empty");
   // A trailing slash would double up when paths are appended.
   const base = target.url.replace(/\/+$/, "");
-  return {url: base, model: target.model, ...(target.apiKey === undefined ? {} : {apiKey: target.apiKey})};
+  return {
+    url: base,
+    ...(target.model === undefined ? {} : {model: target.model}),
+    ...(target.apiKey === undefined ? {} : {apiKey: target.apiKey})
+  };
 }
 
 function resolveDataset(input: Partial<DatasetConfig>): DatasetConfig {

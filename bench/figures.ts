@@ -53,6 +53,7 @@ export function computeServerFigures(input: ServerFiguresInput): ServerFigures {
     completed: successes.length,
     failed: all.length - successes.length,
     failuresByType,
+    numRetriedOnFreshConnection: all.filter((result) => result.isRetriedOnFreshConnection === true).length,
     durationMs,
     requestThroughput: perSecond(successes.length),
     outputTokenThroughput: perSecond(totalOutputTokens),

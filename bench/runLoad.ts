@@ -17,9 +17,10 @@ import {computeRatios, computeServerFigures, type RoundResults} from "./figures.
 import {addDeltas, counterDeltas} from "./promMetrics.ts";
 import {scrapeMetrics} from "./scrapeMetrics.ts";
 import {roundSeeds, warmupSeed} from "./seeds.ts";
+import {withServedModels} from "./servedModel.ts";
 import {getTokenCounter, type TokenCounter} from "./tokenCounter.ts";
 import {createTransport} from "./transport/createTransport.ts";
-import type {BenchConfig, BenchReport, LevelReport, RequestResult, RequestSpec, RoundRecord, TargetConfig} from "./types.ts";
+import type {BenchConfig, BenchReport, LevelReport, RequestResult, RequestSpec, RoundRecord, ServedTarget} from "./types.ts";
 
 /** Identifies the round a hook call is about. */
 export interface RoundInfo {
@@ -42,26 +43,29 @@ export interface RunHooks {
 
 interface Server {
   readonly label: "A" | "B";
-  readonly target: TargetConfig;
+  readonly target: ServedTarget;
   readonly rounds: RoundResults[];
   metrics: Record<string, number> | null;
 }
 
 /**
- * Runs the configured workload and returns every figure with the resolved configuration.
- * @throws BenchConfigError for an invalid configuration, JsonlDatasetError for a bad dataset file;
- *   failed requests never throw, they are counted in the report.
+ * Runs the configured workload and returns every figure with the resolved configuration. A target
+ * without a model gets the server's first (`servedModel.ts`).
+ * @throws BenchConfigError for an invalid configuration or a model that cannot be looked up,
+ *   JsonlDatasetError for a bad dataset file; failed requests never throw, they are counted in
+ *   the report.
  */
 export async function runLoad(input: BenchConfigInput, hooks: RunHooks = {}): Promise<BenchReport> {
-  const config = resolveConfig(input);
-  const counter = getTokenCounter(config.tokenizer);
-  const jsonl = config.dataset.kind === "jsonl" && config.dataset.file !== undefined ? loadJsonlRequests(config.dataset.file) : undefined;
+  const resolved = resolveConfig(input);
+  const counter = getTokenCounter(resolved.tokenizer);
+  const jsonl = resolved.dataset.kind === "jsonl" && resolved.dataset.file !== undefined ? loadJsonlRequests(resolved.dataset.file) : undefined;
+  const config = await withServedModels(resolved, hooks.signal);
   const startedAt = new Date().toISOString();
   const notes: string[] = [];
   const rounds: RoundRecord[] = [];
   const levels: LevelReport[] = [];
   const isAborted = (): boolean => hooks.signal?.aborted === true;
-  const targets: [TargetConfig, ...TargetConfig[]] = config.compare === undefined ? [config.target] : [config.target, config.compare];
+  const targets: [ServedTarget, ...ServedTarget[]] = config.compare === undefined ? [config.target] : [config.target, config.compare];
 
   for (const [index, target] of targets.entries()) {
     const failures = await warmUp(config, target, counter, jsonl, hooks.signal);
@@ -156,7 +160,7 @@ async function runRound(
  */
 async function warmUp(
   config: BenchConfig,
-  target: TargetConfig,
+  target: ServedTarget,
   counter: TokenCounter,
   jsonl: readonly JsonlRequest[] | undefined,
   signal?: AbortSignal

@@ -1,7 +1,7 @@
 /**
  * The report as plain-text tables for the terminal: throughput and goodput per level and server,
- * latency statistics, B / A ratios in comparisons, then failures, server-side metric deltas and
- * notes. No colors or box drawing, so it reads the same in a log file. Figures only; no I/O.
+ * latency statistics, B / A ratios in comparisons, then failures, requests re-sent on a fresh
+ * connection, server-side metric deltas and notes. No colors or box drawing, so it reads the same in a log file. Figures only; no I/O.
  */
 import type {BenchReport, FigureRatios, LatencyRatios, LatencySummary, LevelReport, ServerFigures} from "./types.ts";
 
@@ -21,6 +21,7 @@ export function renderTable(report: BenchReport): string {
       report.levels.flatMap((level) => [...level.servers.map((figures) => latencyRow(level, figures)), ...ratioLatencyRow(level)])
     ),
     ...failureLines(report),
+    ...retryLines(report),
     ...metricLines(report),
     ...(report.notes.length === 0 ? [] : ["Notes", ...report.notes.map((note) => `  - ${note}`)])
   ];
@@ -91,6 +92,17 @@ function failureLines(report: BenchReport): string[] {
       })
   );
   return lines.length === 0 ? [] : ["Failures", ...lines];
+}
+
+function retryLines(report: BenchReport): string[] {
+  const lines = report.levels.flatMap((level) =>
+    level.servers
+      .filter((figures) => figures.numRetriedOnFreshConnection > 0)
+      .map((figures) => `  ${figures.label} at ${levelText(level.level)}: ${figures.numRetriedOnFreshConnection} of ${figures.sent} requests`)
+  );
+  return lines.length === 0
+    ? []
+    : ["Re-sent on a fresh connection (the server closed a pooled keep-alive connection before answering)", ...lines];
 }
 
 function metricLines(report: BenchReport): string[] {

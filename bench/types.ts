@@ -28,10 +28,18 @@ export type TokenizerEncoding = "gpt2" | "r50k_base" | "p50k_base" | "cl100k_bas
 export interface TargetConfig {
   /** Base URL, e.g. `http://127.0.0.1:8080`; paths such as `/v1/chat/completions` are appended. */
   readonly url: string;
-  /** Value of the `model` field of every request. */
-  readonly model: string;
+  /**
+   * Value of the `model` field of every request. Absent: the first model the server lists at
+   * `GET /v1/models`, asked once before the run (the report's configuration then names it).
+   */
+  readonly model?: string;
   /** Sent as `Authorization: Bearer <key>` when set. */
   readonly apiKey?: string;
+}
+
+/** A target whose model is known: where requests go. */
+export interface ServedTarget extends TargetConfig {
+  readonly model: string;
 }
 
 /** Limits a request must meet to count toward goodput; an absent limit is not checked. */
@@ -106,6 +114,12 @@ export interface BenchConfig {
   readonly isPerRequestKept: boolean;
 }
 
+/** A configuration whose targets name their model: what a run uses and its report records. */
+export interface RunConfig extends BenchConfig {
+  readonly target: ServedTarget;
+  readonly compare?: ServedTarget;
+}
+
 /** One message of a chat request. */
 export interface ChatMessage {
   readonly role: "system" | "user" | "assistant" | "tool" | "developer";
@@ -170,6 +184,12 @@ export interface RequestResult {
   readonly promptTokensSource: TokenCountSource;
   /** Chunks with non-empty content; `outputTokens / contentChunks` tokens per chunk. */
   readonly contentChunks: number;
+  /**
+   * Present (true) when the server closed the pooled keep-alive connection under the request
+   * before any byte of a response, and the request was re-sent once on a fresh connection. Its
+   * times count from the re-send: the first attempt never reached the server.
+   */
+  readonly isRetriedOnFreshConnection?: boolean;
   /** The reply's text, only for specs with `isReplyKept` (the drivers take it out of the results). */
   readonly replyText?: string;
 }
@@ -202,6 +222,12 @@ export interface ServerFigures {
   readonly completed: number;
   readonly failed: number;
   readonly failuresByType: Readonly<Partial<Record<FailureType, number>>>;
+  /**
+   * Requests re-sent once on a fresh connection because the server had closed their pooled
+   * keep-alive connection before answering; each still counts once in `sent`, and under its
+   * failure type if the re-send failed too.
+   */
+  readonly numRetriedOnFreshConnection: number;
   /** Sum of round durations: first send to last completion. */
   readonly durationMs: number;
   readonly requestThroughput: number;
@@ -264,7 +290,7 @@ export interface LevelReport {
 
 /** What `runLoad` returns and `--json` writes. */
 export interface BenchReport {
-  readonly config: BenchConfig;
+  readonly config: RunConfig;
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly levelKind: WorkloadConfig["kind"];

@@ -6,8 +6,8 @@
  */
 import {readFileSync} from "node:fs";
 import {z} from "zod";
+import {buildIndexedSpecs} from "./indexedSpecs.ts";
 import {spreadLength} from "./words.ts";
-import {createRng, deriveSeed} from "../random.ts";
 import type {TokenCounter} from "../tokenCounter.ts";
 import type {ChatMessage, DatasetConfig, RequestSpec} from "../types.ts";
 
@@ -93,19 +93,15 @@ export function buildJsonlDataset(
   seed: number,
   counter: TokenCounter
 ): RequestSpec[] {
-  const specs: RequestSpec[] = [];
-  for (let i = 0; i < count; i++) {
-    const line = lines[i % lines.length];
-    if (line === undefined) break;
-    const rng = createRng(deriveSeed(seed, "jsonl", i));
-    specs.push({
-      id: `j${i}`,
+  if (lines.length === 0) return [];
+  return buildIndexedSpecs(count, seed, "jsonl", (index, rng) => {
+    const line = lines[index % lines.length]!;
+    return {
+      id: `j${index}`,
       messages: line.messages,
       maxTokens: line.maxTokens ?? spreadLength(rng, dataset.outputLen, dataset.lenSpread),
       estimatedPromptTokens: counter.countMessages(line.messages),
-      seed: deriveSeed(seed, "sampling", i) & 0x7fff_ffff,
       extraBody: line.extraBody
-    });
-  }
-  return specs;
+    };
+  });
 }

@@ -14,6 +14,7 @@
 import {createRng, deriveSeed} from "../random.ts";
 import type {TokenCounter} from "../tokenCounter.ts";
 import type {ChatMessage, DatasetConfig, RequestSpec} from "../types.ts";
+import {samplingSeed} from "./indexedSpecs.ts";
 import {randomWords, spreadLength} from "./words.ts";
 
 /** The first `count` turns of `ceil(count / turns)` conversations derived from `seed`. */
@@ -43,7 +44,7 @@ export function buildMultiTurnDataset(
         messages,
         maxTokens,
         estimatedPromptTokens: counter.countMessages(messages),
-        seed: deriveSeed(seed, "sampling", conversation, turn) & 0x7fff_ffff,
+        seed: samplingSeed(seed, conversation, turn),
         ...(turn === 0 ? {} : {dependsOn: `c${conversation}t${turn - 1}`}),
         ...(replies.length > 0 ? {replies} : {}),
         ...(dataset.isReplyReplayed === true && turn + 1 < dataset.turns ? {isReplyKept: true} : {})

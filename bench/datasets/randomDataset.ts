@@ -3,9 +3,9 @@
  * for `outputLen` tokens. Request i depends only on the seed and i, so a longer run starts with the
  * same requests as a shorter one. Knows nothing of sending or of other datasets.
  */
-import {createRng, deriveSeed} from "../random.ts";
 import type {TokenCounter} from "../tokenCounter.ts";
 import type {DatasetConfig, RequestSpec} from "../types.ts";
+import {buildIndexedSpecs} from "./indexedSpecs.ts";
 import {randomWords, spreadLength} from "./words.ts";
 
 /** `count` random prompts derived from `seed`. */
@@ -15,19 +15,10 @@ export function buildRandomDataset(
   seed: number,
   counter: TokenCounter
 ): RequestSpec[] {
-  const specs: RequestSpec[] = [];
-  for (let i = 0; i < count; i++) {
-    const rng = createRng(deriveSeed(seed, "random", i));
+  return buildIndexedSpecs(count, seed, "random", (index, rng) => {
     const inputLen = spreadLength(rng, dataset.inputLen, dataset.lenSpread);
     const maxTokens = spreadLength(rng, dataset.outputLen, dataset.lenSpread);
     const messages = [{role: "user", content: randomWords(rng, inputLen)}] as const;
-    specs.push({
-      id: `p${i}`,
-      messages,
-      maxTokens,
-      estimatedPromptTokens: counter.countMessages(messages),
-      seed: deriveSeed(seed, "sampling", i) & 0x7fff_ffff
-    });
-  }
-  return specs;
+    return {id: `p${index}`, messages, maxTokens, estimatedPromptTokens: counter.countMessages(messages)};
+  });
 }

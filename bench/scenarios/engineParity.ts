@@ -8,27 +8,24 @@
  *   npm run bench:parity -- --model synthetic:small --batch 1,4,8 --rounds 3
  */
 import {execFileSync} from "node:child_process";
-import {existsSync, writeFileSync} from "node:fs";
-import {cpus} from "node:os";
+import {existsSync} from "node:fs";
 import {join} from "node:path";
-import {Command} from "commander";
 import type {SamplingPath} from "../../engine/executor/SequenceDecoder.ts";
-import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
 import {median} from "../stats.ts";
+import {printTableHeader, writeFiguresIfAsked} from "./scenarioOutput.ts";
+import {ROOT, parseScenarioOptions} from "./scenarioPreamble.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const REFERENCE_BIN = join(ROOT, "build-ref", "llama.cpp", "build", "bin", "llama-batched-bench");
 
-const options = new Command("engineParity")
-  .option("--model <model>", "GGUF path or synthetic:NAME", "synthetic:small")
-  .option("--batch <list>", "sequence counts", "1,4,8")
-  .option("--prompt-len <n>", "prompt tokens per sequence (PP)", "128")
-  .option("--gen-len <n>", "generated tokens per sequence (TG)", "64")
-  .option("--threads <n>", "threads for both", String(Math.min(2, cpus().length)))
-  .option("--rounds <n>", "rounds per configuration (median reported)", "3")
-  .option("--json <file>", "write every figure here")
-  .parse()
-  .opts();
+const {options, modelPath} = parseScenarioOptions("engineParity", {
+  threads: {help: "threads for both"},
+  rounds: {default: "3", help: "rounds per configuration (median reported)"},
+  json: true
+}, [
+  ["--batch <list>", "sequence counts", "1,4,8"],
+  ["--prompt-len <n>", "prompt tokens per sequence (PP)", "128"],
+  ["--gen-len <n>", "generated tokens per sequence (TG)", "64"]
+]);
 
 interface Speed {
   readonly promptTokensPerSecond: number;
@@ -61,13 +58,12 @@ if (!existsSync(REFERENCE_BIN)) {
   console.error(`missing ${REFERENCE_BIN}: build it first with bash bench/reference/build.sh`);
   process.exit(1);
 }
-const source = resolveModelSource(options.model);
 const configurations = {
-  reference: (batch: number) => referenceRun(source.path, batch),
-  engineDefaultPool: (batch: number) => engineRun(source.path, batch, {UV_THREADPOOL_SIZE: ""}, "greedy"),
-  enginePoolOf1: (batch: number) => engineRun(source.path, batch, {UV_THREADPOOL_SIZE: "1"}, "greedy"),
-  engineSampled: (batch: number) => engineRun(source.path, batch, {UV_THREADPOOL_SIZE: "1"}, "sampled"),
-  engineControlled: (batch: number) => engineRun(source.path, batch, {UV_THREADPOOL_SIZE: "1"}, "greedy", "controlled-evaluate")
+  reference: (batch: number) => referenceRun(modelPath, batch),
+  engineDefaultPool: (batch: number) => engineRun(modelPath, batch, {UV_THREADPOOL_SIZE: ""}, "greedy"),
+  enginePoolOf1: (batch: number) => engineRun(modelPath, batch, {UV_THREADPOOL_SIZE: "1"}, "greedy"),
+  engineSampled: (batch: number) => engineRun(modelPath, batch, {UV_THREADPOOL_SIZE: "1"}, "sampled"),
+  engineControlled: (batch: number) => engineRun(modelPath, batch, {UV_THREADPOOL_SIZE: "1"}, "greedy", "controlled-evaluate")
 };
 const rows = [];
 for (const batch of String(options.batch).split(",").map(Number)) {
@@ -83,11 +79,11 @@ for (const batch of String(options.batch).split(",").map(Number)) {
   rows.push({batch, summary, samples});
 }
 
-console.log(`model ${source.path}; ${options.threads} threads; PP ${options.promptLen}, TG ${options.genLen}; median of ${options.rounds} rounds`);
+console.log(`model ${modelPath}; ${options.threads} threads; PP ${options.promptLen}, TG ${options.genLen}; median of ${options.rounds} rounds`);
 console.log("Engine decode is greedy unless marked \"sampled\" (temperature 0.8 over the whole vocabulary, pool 1); the reference samples nothing.");
 console.log("\"controlledEvaluate\": the engine sampling through node-llama-cpp's public call (a sampler per call) instead of a sampler kept per sequence.");
-console.log("| B | ref PP t/s | ref TG t/s | engine TG t/s (default pool) | engine TG t/s (pool 1) | TG ratio (pool 1) | engine TG t/s sampled | engine TG t/s controlledEvaluate | engine PP t/s (pool 1) | PP ratio |");
-console.log("|---|---|---|---|---|---|---|---|---|---|");
+printTableHeader(["B", "ref PP t/s", "ref TG t/s", "engine TG t/s (default pool)", "engine TG t/s (pool 1)", "TG ratio (pool 1)",
+  "engine TG t/s sampled", "engine TG t/s controlledEvaluate", "engine PP t/s (pool 1)", "PP ratio"]);
 for (const {batch, summary: s} of rows) {
   console.log(`| ${batch} | ${s.reference.promptTokensPerSecond.toFixed(0)} | ${s.reference.decodeTokensPerSecond.toFixed(1)} | ` +
     `${s.engineDefaultPool.decodeTokensPerSecond.toFixed(1)} | ${s.enginePoolOf1.decodeTokensPerSecond.toFixed(1)} | ` +
@@ -95,4 +91,4 @@ for (const {batch, summary: s} of rows) {
     `${s.engineControlled.decodeTokensPerSecond.toFixed(1)} | ` +
     `${s.enginePoolOf1.promptTokensPerSecond.toFixed(0)} | ${(s.enginePoolOf1.promptTokensPerSecond / s.reference.promptTokensPerSecond).toFixed(2)} |`);
 }
-if (options.json) writeFileSync(options.json, JSON.stringify({options, rows}, null, 2));
+writeFiguresIfAsked(options.json, {options, rows});

@@ -5,29 +5,20 @@
  *
  *   npm run bench:metrics -- --model synthetic:small --concurrency 4 --output-len 128 --rounds 4
  */
-import {cpus} from "node:os";
-import {Command} from "commander";
-import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
 import {runLoad} from "../runLoad.ts";
+import {printTableHeader} from "./scenarioOutput.ts";
+import {parseScenarioOptions, servedModelArgs, servedTarget} from "./scenarioPreamble.ts";
 import {startServerProcess} from "./serverProcess.ts";
 
-const options = new Command("metricsOverhead")
-  .option("--model <model>", "GGUF path or synthetic:NAME", "synthetic:small")
-  .option("--concurrency <n>", "requests in flight", "4")
-  .option("--output-len <n>", "tokens per request", "128")
-  .option("--threads <n>", "llama.cpp threads", String(Math.min(2, cpus().length)))
-  .option("--rounds <n>", "rounds per server (alternating)", "4")
-  .parse()
-  .opts();
+const {options, modelPath} = parseScenarioOptions("metricsOverhead", {concurrency: "4", outputLen: "128", threads: true, rounds: "4"});
 
-const source = resolveModelSource(options.model);
 const concurrency = Number(options.concurrency);
-const common = ["--model", source.path, "--model-name", "bench", "--parallel", String(concurrency), "--threads", options.threads, "--ctx-size", "1024"];
+const common = servedModelArgs({modelPath, parallel: concurrency, threads: options.threads, ctxSize: 1024});
 await using withMetrics = await startServerProcess(common);
 await using withoutMetrics = await startServerProcess([...common, "--no-metrics"]);
 const report = await runLoad({
-  target: {url: withMetrics.url, model: "bench"},
-  compare: {url: withoutMetrics.url, model: "bench"},
+  target: servedTarget(withMetrics),
+  compare: servedTarget(withoutMetrics),
   workload: {kind: "concurrency", levels: [concurrency]},
   numRequests: concurrency * 2,
   rounds: Number(options.rounds),
@@ -37,8 +28,7 @@ const report = await runLoad({
 });
 const [on, off] = report.levels[0]!.servers;
 if (!on || !off || on.failed + off.failed > 0) throw new Error("a server failed requests");
-console.log(`model ${source.path}; concurrency ${concurrency}, ${options.outputLen} tokens per request, ${options.rounds} alternating rounds each`);
-console.log("| | metrics on | --no-metrics | on / off |");
-console.log("|---|---|---|---|");
+console.log(`model ${modelPath}; concurrency ${concurrency}, ${options.outputLen} tokens per request, ${options.rounds} alternating rounds each`);
+printTableHeader(["", "metrics on", "--no-metrics", "on / off"]);
 console.log(`| output tokens/s | ${on.outputTokenThroughput.toFixed(1)} | ${off.outputTokenThroughput.toFixed(1)} | ${(on.outputTokenThroughput / off.outputTokenThroughput).toFixed(3)} |`);
 console.log(`| TPOT median ms | ${on.tpotMs?.median.toFixed(2)} | ${off.tpotMs?.median.toFixed(2)} | ${((on.tpotMs?.median ?? NaN) / (off.tpotMs?.median ?? NaN)).toFixed(3)} |`);

@@ -9,39 +9,35 @@
  *
  *   npm run bench:prefix -- --model synthetic:small --conversations 16 --turns 4 --system-len 500
  */
-import {writeFileSync} from "node:fs";
-import {cpus} from "node:os";
-import {Command} from "commander";
-import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
 import {runLoad} from "../runLoad.ts";
 import {percentile} from "../stats.ts";
 import type {RequestResult} from "../types.ts";
+import {printTableHeader, writeFiguresIfAsked} from "./scenarioOutput.ts";
+import {parseScenarioOptions, servedModelArgs, servedTarget} from "./scenarioPreamble.ts";
 import {startServerProcess} from "./serverProcess.ts";
 
-const options = new Command("prefixCache")
-  .option("--model <model>", "GGUF path or synthetic:NAME", "synthetic:small")
-  .option("--conversations <n>", "conversations per round", "16")
-  .option("--turns <n>", "turns per conversation", "4")
-  .option("--system-len <n>", "shared system prompt tokens", "500")
-  .option("--input-len <n>", "tokens per user turn", "32")
-  .option("--output-len <n>", "tokens per reply", "32")
-  .option("--concurrency <n>", "conversations in flight", "4")
-  .option("--parallel <n>", "server sequences", "4")
-  .option("--threads <n>", "llama.cpp threads", String(Math.min(2, cpus().length)))
-  .option("--rounds <n>", "rounds per server", "2")
-  .option("--no-replay-replies", "synthetic assistant turns in the history instead of the server's own replies")
-  .option("--json <file>", "write every figure here")
-  .parse()
-  .opts();
+const {options, modelPath} = parseScenarioOptions("prefixCache", {
+  inputLen: {default: "32", help: "tokens per user turn"},
+  outputLen: {default: "32", help: "tokens per reply"},
+  concurrency: {default: "4", help: "conversations in flight"},
+  threads: true,
+  rounds: {default: "2", help: "rounds per server"},
+  json: true
+}, [
+  ["--conversations <n>", "conversations per round", "16"],
+  ["--turns <n>", "turns per conversation", "4"],
+  ["--system-len <n>", "shared system prompt tokens", "500"],
+  ["--parallel <n>", "server sequences", "4"],
+  ["--no-replay-replies", "synthetic assistant turns in the history instead of the server's own replies"]
+]);
 
-const source = resolveModelSource(options.model);
-const common = ["--model", source.path, "--model-name", "bench", "--parallel", options.parallel, "--threads", options.threads, "--ctx-size", "4096"];
+const common = servedModelArgs({modelPath, parallel: options.parallel, threads: options.threads, ctxSize: 4096});
 await using withCache = await startServerProcess(common);
 await using withoutCache = await startServerProcess([...common, "--no-prefix-cache"]);
 const numRequests = Number(options.conversations) * Number(options.turns);
 const report = await runLoad({
-  target: {url: withCache.url, model: "bench"},
-  compare: {url: withoutCache.url, model: "bench"},
+  target: servedTarget(withCache),
+  compare: servedTarget(withoutCache),
   workload: {kind: "concurrency", levels: [Number(options.concurrency)]},
   numRequests,
   rounds: Number(options.rounds),
@@ -70,11 +66,10 @@ function ttftByTurnKind(label: "A" | "B") {
 
 const on = ttftByTurnKind("A");
 const off = ttftByTurnKind("B");
-console.log(`model ${source.path}; ${options.conversations} conversations x ${options.turns} turns, system prompt ${options.systemLen} tokens, ` +
+console.log(`model ${modelPath}; ${options.conversations} conversations x ${options.turns} turns, system prompt ${options.systemLen} tokens, ` +
   `${options.inputLen} tokens per turn, ${options.outputLen} per reply (${options.replayReplies === true ? "the server's own replies" : "synthetic replies"} in the history); concurrency ${options.concurrency}, ${options.parallel} sequences, ${options.threads} threads; ${options.rounds} rounds each`);
-console.log("| turns | cache on TTFT p50 ms | cache on p99 | cache off TTFT p50 ms | cache off p99 | p50 off / on |");
-console.log("|---|---|---|---|---|---|");
+printTableHeader(["turns", "cache on TTFT p50 ms", "cache on p99", "cache off TTFT p50 ms", "cache off p99", "p50 off / on"]);
 for (const [name, key] of [["first", "firstTurns"], ["returning", "returningTurns"]] as const) {
   console.log(`| ${name} (${on[key].count}) | ${on[key].p50.toFixed(0)} | ${on[key].p99.toFixed(0)} | ${off[key].p50.toFixed(0)} | ${off[key].p99.toFixed(0)} | ${(off[key].p50 / on[key].p50).toFixed(2)} |`);
 }
-if (options.json) writeFileSync(options.json, JSON.stringify({options, on, off, report}, null, 2));
+writeFiguresIfAsked(options.json, {options, on, off, report});

@@ -8,27 +8,21 @@
  *   npm run bench:overhead -- --model synthetic:small --concurrency 1,4 --output-len 128 --rounds 3
  */
 import {execFileSync} from "node:child_process";
-import {writeFileSync} from "node:fs";
-import {cpus} from "node:os";
-import {join} from "node:path";
-import {Command} from "commander";
-import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
 import {runLoad} from "../runLoad.ts";
 import {median} from "../stats.ts";
+import {printTableHeader, writeFiguresIfAsked} from "./scenarioOutput.ts";
+import {ROOT, parseScenarioOptions, servedModelArgs, servedTarget} from "./scenarioPreamble.ts";
 import {startServerProcess} from "./serverProcess.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
-
-const options = new Command("serverOverhead")
-  .option("--model <model>", "GGUF path or synthetic:NAME", "synthetic:small")
-  .option("--concurrency <list>", "comma-separated levels", "1,4")
-  .option("--output-len <n>", "tokens generated per request", "128")
-  .option("--input-len <n>", "prompt tokens per request (approximately)", "16")
-  .option("--threads <n>", "llama.cpp threads for both sides", String(Math.min(2, cpus().length)))
-  .option("--rounds <n>", "rounds per side and level (median reported)", "3")
-  .option("--json <file>", "write every figure here")
-  .parse()
-  .opts();
+const {options, modelPath} = parseScenarioOptions("serverOverhead", {
+  outputLen: {default: "128", help: "tokens generated per request"},
+  inputLen: {default: "16", help: "prompt tokens per request (approximately)"},
+  threads: {help: "llama.cpp threads for both sides"},
+  rounds: {default: "3", help: "rounds per side and level (median reported)"},
+  json: true
+}, [
+  ["--concurrency <list>", "comma-separated levels", "1,4"]
+]);
 
 function directRun(modelPath: string, concurrency: number, mode: "free" | "lockstep"): number {
   const output = execFileSync(process.execPath, [
@@ -37,16 +31,15 @@ function directRun(modelPath: string, concurrency: number, mode: "free" | "locks
   return (JSON.parse(output.trim().split("\n").at(-1)!) as {tokensPerSecond: number}).tokensPerSecond;
 }
 
-const source = resolveModelSource(options.model);
 const levels = String(options.concurrency).split(",").map(Number);
 const rounds = Number(options.rounds);
 const rows = [];
 for (const concurrency of levels) {
   const samples = {server: [] as number[], free: [] as number[], lockstep: [] as number[]};
-  await using serverProcess = await startServerProcess(["--model", source.path, "--parallel", String(concurrency), "--threads", options.threads, "--ctx-size", "1024", "--model-name", "bench"]);
+  await using serverProcess = await startServerProcess(servedModelArgs({modelPath, parallel: concurrency, threads: options.threads, ctxSize: 1024}));
   for (let round = 0; round < rounds; round++) {
     const report = await runLoad({
-      target: {url: serverProcess.url, model: "bench"},
+      target: servedTarget(serverProcess),
       workload: {kind: "concurrency", levels: [concurrency]},
       numRequests: concurrency,
       rounds: 1,
@@ -59,8 +52,8 @@ for (const concurrency of levels) {
     const figures = report.levels[0]!.servers[0]!;
     if (figures.failed > 0) throw new Error(`server round failed: ${JSON.stringify(figures.failuresByType)}`);
     samples.server.push(figures.outputTokenThroughput);
-    samples.free.push(directRun(source.path, concurrency, "free"));
-    samples.lockstep.push(directRun(source.path, concurrency, "lockstep"));
+    samples.free.push(directRun(modelPath, concurrency, "free"));
+    samples.lockstep.push(directRun(modelPath, concurrency, "lockstep"));
   }
   const server = median(samples.server);
   const free = median(samples.free);
@@ -69,11 +62,10 @@ for (const concurrency of levels) {
     serverOverFree: server / free, serverOverLockstep: server / lockstep, samples});
 }
 
-console.log(`model ${source.path}, ${options.threads} threads, ${options.outputLen} tokens per request, median of ${rounds} rounds`);
-console.log("| concurrency | server tok/s | direct free tok/s | direct lockstep tok/s | server / free | server / lockstep |");
-console.log("|---|---|---|---|---|---|");
+console.log(`model ${modelPath}, ${options.threads} threads, ${options.outputLen} tokens per request, median of ${rounds} rounds`);
+printTableHeader(["concurrency", "server tok/s", "direct free tok/s", "direct lockstep tok/s", "server / free", "server / lockstep"]);
 for (const row of rows) {
   console.log(`| ${row.concurrency} | ${row.serverTokensPerSecond.toFixed(1)} | ${row.directFreeTokensPerSecond.toFixed(1)} | ` +
     `${row.directLockstepTokensPerSecond.toFixed(1)} | ${row.serverOverFree.toFixed(2)} | ${row.serverOverLockstep.toFixed(2)} |`);
 }
-if (options.json) writeFileSync(options.json, JSON.stringify({options, rows}, null, 2));
+writeFiguresIfAsked(options.json, {options, rows});

@@ -8,30 +8,29 @@
  *   npm run bench:spec -- --model synthetic:small --draft-model synthetic:small-draft --rounds 3
  *   npm run bench:spec -- --model synthetic:small --speculative ngram
  */
-import {cpus} from "node:os";
-import {Command} from "commander";
 import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
 import {runLoad} from "../runLoad.ts";
+import {printTableHeader} from "./scenarioOutput.ts";
+import {parseScenarioOptions, servedModelArgs, servedTarget} from "./scenarioPreamble.ts";
 import {startServerProcess} from "./serverProcess.ts";
 
-const options = new Command("speculative")
-  .option("--model <model>", "target: GGUF path or synthetic:NAME", "synthetic:small")
-  .option("--draft-model <model>", "draft: GGUF path or synthetic:NAME", "synthetic:small-draft")
-  .option("--speculative <mode>", "draft or ngram", "draft")
-  .option("--draft-max <n>", "most draft tokens per step", "8")
-  .option("--draft-p-min <p>", "draft stops below this top-token probability", "0.6")
-  .option("--levels <list>", "concurrency levels", "1,8")
-  .option("--output-len <n>", "tokens per request", "128")
-  .option("--threads <n>", "llama.cpp threads", String(Math.min(2, cpus().length)))
-  .option("--rounds <n>", "rounds per server (alternating)", "3")
-  .option("--no-fixed", "skip the comparison with --no-draft-adaptive")
-  .parse()
-  .opts();
+const {options, modelPath} = parseScenarioOptions("speculative", {
+  model: {help: "target: GGUF path or synthetic:NAME"},
+  outputLen: "128",
+  threads: true,
+  rounds: "3"
+}, [
+  ["--draft-model <model>", "draft: GGUF path or synthetic:NAME", "synthetic:small-draft"],
+  ["--speculative <mode>", "draft or ngram", "draft"],
+  ["--draft-max <n>", "most draft tokens per step", "8"],
+  ["--draft-p-min <p>", "draft stops below this top-token probability", "0.6"],
+  ["--levels <list>", "concurrency levels", "1,8"],
+  ["--no-fixed", "skip the comparison with --no-draft-adaptive"]
+]);
 
-const target = resolveModelSource(options.model);
 const levels = String(options.levels).split(",").map(Number);
 const parallel = Math.max(...levels);
-const common = ["--model", target.path, "--model-name", "bench", "--parallel", String(parallel), "--threads", options.threads, "--ctx-size", "1024"];
+const common = servedModelArgs({modelPath, parallel, threads: options.threads, ctxSize: 1024});
 const speculation = [
   ...(options.speculative === "ngram" ? ["--speculative", "ngram"] : ["--draft-model", resolveModelSource(options.draftModel).path]),
   "--draft-max", options.draftMax, "--draft-p-min", options.draftPMin
@@ -39,15 +38,14 @@ const speculation = [
 const drafter = options.speculative === "ngram" ? "n-gram lookup" : `draft ${options.draftModel}`;
 console.log(`target ${options.model}, ${drafter}, --draft-max ${options.draftMax}, --draft-p-min ${options.draftPMin}; ` +
   `${options.outputLen} output tokens per request, ${options.threads} threads, ${options.rounds} alternating rounds per level`);
-console.log("| speculation | concurrency | TPOT median ms: spec / plain | speedup | output tok/s: spec / plain | ratio | draft acceptance |");
-console.log("|---|---|---|---|---|---|---|");
+printTableHeader(["speculation", "concurrency", "TPOT median ms: spec / plain", "speedup", "output tok/s: spec / plain", "ratio", "draft acceptance"]);
 await using plain = await startServerProcess(common);
 const variants = [["adaptive (default)", []], ["fixed (--no-draft-adaptive)", ["--no-draft-adaptive"]]] as const;
 for (const [label, extra] of options.fixed === false ? variants.slice(0, 1) : variants) {
   await using speculating = await startServerProcess([...common, ...speculation, ...extra]);
   const report = await runLoad({
-    target: {url: speculating.url, model: "bench"},
-    compare: {url: plain.url, model: "bench"},
+    target: servedTarget(speculating),
+    compare: servedTarget(plain),
     workload: {kind: "concurrency", levels},
     numRequests: 12,
     rounds: Number(options.rounds),

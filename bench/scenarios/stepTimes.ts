@@ -8,34 +8,30 @@
  *   npm run bench:steps -- --model synthetic:small --concurrency 8 --rounds 2
  */
 import {execFile} from "node:child_process";
-import {cpus} from "node:os";
-import {join} from "node:path";
 import {promisify} from "node:util";
-import {Command} from "commander";
 import {createLlamaServedModel} from "../../engine/createLlamaServedModel.ts";
-import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
 import type {StepRecord} from "../../engine/types.ts";
 import {buildApp} from "../../server/app.ts";
 import {ServerMetrics} from "../../server/metrics/ServerMetrics.ts";
 import {ModelRegistry} from "../../server/ModelRegistry.ts";
 import {median} from "../stats.ts";
+import {printTableHeader} from "./scenarioOutput.ts";
+import {ROOT, SERVED_MODEL_NAME, parseScenarioOptions} from "./scenarioPreamble.ts";
 
-const options = new Command("stepTimes")
-  .option("--model <model>", "GGUF path or synthetic:NAME", "synthetic:small")
-  .option("--concurrency <n>", "requests in flight (and sequences)", "8")
-  .option("--requests <n>", "requests per run", "16")
-  .option("--input-len <n>", "prompt tokens", "32")
-  .option("--output-len <n>", "output tokens", "128")
-  .option("--threads <n>", "llama.cpp threads", String(Math.min(2, cpus().length)))
-  .option("--rounds <n>", "runs of each kind, alternating", "2")
-  .parse()
-  .opts();
+const {options, modelPath} = parseScenarioOptions("stepTimes", {
+  concurrency: {default: "8", help: "requests in flight (and sequences)"},
+  inputLen: "32",
+  outputLen: {default: "128", help: "output tokens"},
+  threads: true,
+  rounds: {default: "2", help: "runs of each kind, alternating"}
+}, [
+  ["--requests <n>", "requests per run", "16"]
+]);
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const concurrency = Number(options.concurrency);
 const numRequests = Number(options.requests);
 const model = await createLlamaServedModel({
-  name: "bench", modelPath: resolveModelSource(options.model).path, gpu: "auto", threads: Number(options.threads),
+  name: SERVED_MODEL_NAME, modelPath: modelPath, gpu: "auto", threads: Number(options.threads),
   parallel: concurrency, ctxSize: 1024, batchSize: 512, maxQueueLength: 1024, log: () => {}
 });
 const registry = new ModelRegistry();
@@ -86,7 +82,7 @@ async function engineRun(): Promise<RunFigures> {
 async function serverRun(): Promise<RunFigures> {
   records = [];
   await promisify(execFile)(process.execPath, [
-    "--import", "tsx", "bench/cli.ts", "--url", url, "--model", "bench", "--concurrency", String(concurrency),
+    "--import", "tsx", "bench/cli.ts", "--url", url, "--model", SERVED_MODEL_NAME, "--concurrency", String(concurrency),
     "--num-requests", String(numRequests), "--input-len", options.inputLen, "--output-len", options.outputLen,
     "--seed", String(runIndex++), "--quiet"
   ], {cwd: ROOT});
@@ -100,8 +96,7 @@ for (let round = 0; round < Number(options.rounds); round++) {
   results.push({kind: "server, load generator in its own process", figures: await serverRun()});
 }
 console.log(`model ${options.model}, ${options.threads} threads, ${concurrency} in flight, ${numRequests} requests of ${options.inputLen} + ${options.outputLen} tokens per run, greedy`);
-console.log("| run | tok/s | full-step median ms | gap between steps median ms |");
-console.log("|---|---|---|---|");
+printTableHeader(["run", "tok/s", "full-step median ms", "gap between steps median ms"]);
 for (const {kind, figures} of results) {
   console.log(`| ${kind} | ${figures.tokensPerSecond.toFixed(1)} | ${figures.fullStepMs.toFixed(2)} | ${figures.gapMs.toFixed(2)} |`);
 }

@@ -24,6 +24,7 @@ export class RequestRecorder {
   #contentChunks = 0;
   #usage: Usage = {};
   #finishReason: string | undefined;
+  #isRetriedOnFreshConnection = false;
 
   constructor(
     private readonly spec: RequestSpec,
@@ -32,9 +33,14 @@ export class RequestRecorder {
     private readonly isStreaming: boolean
   ) {}
 
-  /** Marks the send time; call right before the request leaves. */
+  /** Marks the send time; call right before the request leaves (again when it is re-sent). */
   start(): void {
     this.#sentAtMs = performance.now();
+  }
+
+  /** Notes that the request was re-sent on a fresh connection (see `RequestResult`). */
+  markRetriedOnFreshConnection(): void {
+    this.#isRetriedOnFreshConnection = true;
   }
 
   /** Records a chunk's content received at `atMs`; empty text is ignored. */
@@ -94,6 +100,7 @@ export class RequestRecorder {
       promptTokens: promptFromUsage ?? this.spec.estimatedPromptTokens,
       promptTokensSource: promptFromUsage === undefined ? "tokenizer" : "usage",
       contentChunks: this.#contentChunks,
+      ...(this.#isRetriedOnFreshConnection ? {isRetriedOnFreshConnection: true} : {}),
       ...(this.spec.isReplyKept === true && failure === undefined ? {replyText: this.#text} : {})
     };
   }

@@ -3,6 +3,7 @@
  * fired, because fetch and ws report both the same way and the report must tell a timeout from a
  * user's abort.
  */
+import {onSharedAbort} from "./sharedAbort.ts";
 
 /** An AbortSignal that fires after `timeoutMs` or when `parent` aborts. Call `dispose` when done. */
 export class RequestDeadline {
@@ -11,21 +12,25 @@ export class RequestDeadline {
   #isAborted = false;
   readonly #controller = new AbortController();
   readonly #timer: NodeJS.Timeout;
-  readonly #parent: AbortSignal | undefined;
-  readonly #onParentAbort = (): void => {
-    this.#isAborted = true;
-    this.#controller.abort();
-  };
+  readonly #stopListening: () => void;
 
   constructor(timeoutMs: number, parent?: AbortSignal) {
     this.signal = this.#controller.signal;
-    this.#parent = parent;
     this.#timer = setTimeout(() => {
       this.#isTimedOut = true;
       this.#controller.abort();
     }, timeoutMs);
-    if (parent?.aborted === true) this.#onParentAbort();
-    else parent?.addEventListener("abort", this.#onParentAbort, {once: true});
+    const onParentAbort = (): void => {
+      this.#isAborted = true;
+      this.#controller.abort();
+    };
+    if (parent === undefined || parent.aborted) {
+      if (parent?.aborted === true) onParentAbort();
+      this.#stopListening = () => undefined;
+    } else {
+      // Every request in flight shares the run's signal.
+      this.#stopListening = onSharedAbort(parent, onParentAbort);
+    }
   }
 
   get isTimedOut(): boolean {
@@ -39,6 +44,6 @@ export class RequestDeadline {
   /** Stops the timer and the parent listener; the signal stays as it is. */
   dispose(): void {
     clearTimeout(this.#timer);
-    this.#parent?.removeEventListener("abort", this.#onParentAbort);
+    this.#stopListening();
   }
 }

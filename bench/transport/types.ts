@@ -4,7 +4,7 @@
  * figure means is `RequestRecorder`'s.
  */
 import type {TokenCounter} from "../tokenCounter.ts";
-import type {BenchConfig, RequestResult, RequestSpec, TargetConfig} from "../types.ts";
+import type {BenchConfig, RequestResult, RequestSpec, ServedTarget} from "../types.ts";
 
 /** Sends requests to one server over one protocol. */
 export interface Transport {
@@ -20,7 +20,7 @@ export interface Transport {
 
 /** What a transport needs to know beyond the request itself. */
 export interface TransportContext {
-  readonly target: TargetConfig;
+  readonly target: ServedTarget;
   readonly config: Pick<BenchConfig, "endpoint" | "isIgnoreEos" | "temperature" | "timeoutMs">;
   readonly counter: TokenCounter;
 }

@@ -6,10 +6,10 @@
  * whose request failed is closed rather than reused: the server may still be writing to it.
  */
 import {readChunk, readUsage} from "./chunk.ts";
-import {RequestDeadline} from "./deadline.ts";
-import {RequestFailure, classifyError} from "./RequestFailure.ts";
-import {RequestRecorder} from "./RequestRecorder.ts";
+import {RequestFailure} from "./RequestFailure.ts";
+import type {RequestRecorder} from "./RequestRecorder.ts";
 import {buildRequestBody, requestHeaders} from "./requestBody.ts";
+import {sendWithDeadline} from "./sendWithDeadline.ts";
 import type {Transport, TransportContext} from "./types.ts";
 import {WsConnection} from "./WsConnection.ts";
 import type {RequestResult} from "../types.ts";
@@ -79,23 +79,18 @@ export function createWsTransport(context: TransportContext): Transport {
     });
 
   return {
-    async send(spec, roundStartMs, signal) {
-      const recorder = new RequestRecorder(spec, context.counter, roundStartMs, true);
-      const deadline = new RequestDeadline(context.config.timeoutMs, signal);
-      let connection: WsConnection | undefined;
-      try {
-        connection = await acquire(deadline.signal);
-        const result = await exchange(connection, recorder, spec.id, buildRequestBody(spec, context, true), deadline.signal);
-        idle.push(connection);
-        return result;
-      } catch (error) {
-        connection?.close();
-        const failure = classifyError(error, deadline);
-        return recorder.fail(failure.type, failure.message, performance.now());
-      } finally {
-        deadline.dispose();
-      }
-    },
+    send: (spec, roundStartMs, signal) =>
+      sendWithDeadline({spec, roundStartMs, signal}, context, true, async (recorder, deadlineSignal) => {
+        const connection = await acquire(deadlineSignal);
+        try {
+          const result = await exchange(connection, recorder, spec.id, buildRequestBody(spec, context, true), deadlineSignal);
+          idle.push(connection);
+          return result;
+        } catch (error) {
+          connection.close();
+          throw error;
+        }
+      }),
     async close() {
       for (const connection of all) connection.close();
       all.clear();

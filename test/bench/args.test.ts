@@ -36,7 +36,8 @@ describe("parseBenchArgs", () => {
   it("fills every default", () => {
     const {config, jsonPath, chartPath, isQuiet} = parseBenchArgs(URL);
     expect(config).toEqual({
-      target: {url: "http://127.0.0.1:9", model: "default"},
+      // No --model: the run asks the server for its first model.
+      target: {url: "http://127.0.0.1:9"},
       transport: "sse",
       endpoint: "chat",
       workload: {kind: "concurrency", levels: [1]},
@@ -146,6 +147,7 @@ describe("parseBenchArgs", () => {
     expect((error as CommanderError).exitCode).toBe(0);
     expect(output.text()).toMatch(/Usage: bench \[options\]/);
     expect(output.text()).toMatch(/--compare-url <url>/);
+    expect(output.text()).toMatch(/--model <name>\s+model name sent in every request \(default: the\s+server's first model at GET\s+\/v1\/models\)/);
   });
 });
 

@@ -79,6 +79,11 @@ export function errorBody(message: string): {error: Record<string, unknown>} {
   return {error: {message, type: "server_error", param: null, code: null}};
 }
 
+/** The body of `GET /v1/models` listing `models`, in OpenAI's shape. */
+export function modelList(models: readonly string[]): string {
+  return JSON.stringify({object: "list", data: models.map((id) => ({id, object: "model", created: 0, owned_by: "fake"}))});
+}
+
 /** Prometheus text of the fake's counters, with a gauge the bench must not diff. */
 export function metricsText(counters: {readonly requests: number; readonly tokens: number}): string {
   return [

@@ -2,7 +2,8 @@
  * A fake OpenAI-compatible server for the bench's tests, on 127.0.0.1 port 0 only. It follows a
  * token script (`fakeScript.ts`) with sub-millisecond precision, records when each content chunk
  * was actually written, and misbehaves on chosen requests. Speaks SSE, non-streaming JSON and our
- * websocket protocol, and serves Prometheus `/metrics`. It runs in the test's own process: on a
+ * websocket protocol, serves Prometheus `/metrics` and `/v1/models`, and can close keep-alive
+ * connections after each response as llama.cpp's server does. It runs in the test's own process: on a
  * busy machine one process is scheduled more predictably than two that must wake each other.
  */
 import {createServer, type IncomingMessage, type ServerResponse} from "node:http";
@@ -13,6 +14,7 @@ import {
   chunkPlan,
   errorBody,
   metricsText,
+  modelList,
   sleepUntil,
   streamChunk,
   usageOf,
@@ -20,9 +22,11 @@ import {
   type Fault,
   type TokenScript
 } from "./fakeScript.ts";
+import {KeepAliveCloser} from "./keepAliveCloser.ts";
 
 /** One request as the server saw and answered it. */
 export interface ReceivedRequest {
+  /** Order of arrival; a request re-sent after the fake dropped it unanswered keeps its index. */
   readonly index: number;
   /** `x-request-id` header or websocket `request_id`. */
   readonly requestId: string;
@@ -36,10 +40,20 @@ export interface ReceivedRequest {
 /** How the fake server behaves. */
 export interface FakeServerOptions {
   readonly script: TokenScript;
-  /** Faults by index of the request received (0-based, all transports, warm-up included). */
+  /**
+   * Faults by index of the request received (0-based, all transports, warm-up included). A
+   * request re-sent after `dropBeforeHeaders` keeps its index, so it is dropped again.
+   */
   readonly faults?: Readonly<Record<number, Fault>>;
   /** Serves `/metrics` (default true). */
   readonly hasMetrics?: boolean;
+  /** What `GET /v1/models` lists, in order (default: one model, `fake`). */
+  readonly models?: readonly string[];
+  /**
+   * Closes each HTTP connection this long after its response, dropping requests that arrive on it
+   * meanwhile (`keepAliveCloser.ts`); absent, connections stay open.
+   */
+  readonly keepAliveCloseMs?: number;
 }
 
 /** A running fake server. */
@@ -48,6 +62,8 @@ export interface FakeServer {
   readonly requests: readonly ReceivedRequest[];
   /** Successful requests and their tokens, as `/metrics` reports them. */
   readonly counters: {readonly requests: number; readonly tokens: number};
+  /** Requests dropped because they arrived on a connection the fake was closing (`keepAliveCloseMs`). */
+  readonly numKeepAliveHangUps: number;
   close(): Promise<void>;
 }
 
@@ -56,10 +72,15 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
   const {script} = options;
   const requests: ReceivedRequest[] = [];
   const counters = {requests: 0, tokens: 0};
+  const closer = options.keepAliveCloseMs === undefined ? undefined : new KeepAliveCloser(options.keepAliveCloseMs);
+  /** Index of each request dropped unanswered, by id, to recognise its re-send. */
+  const droppedUnanswered = new Map<string, number>();
+  let nextIndex = 0;
   let isClosed = false;
 
   const receive = (path: string, requestId: string, body: Record<string, unknown>, receivedAtMs: number): ReceivedRequest => {
-    const index = requests.length;
+    const index = droppedUnanswered.get(requestId) ?? nextIndex++;
+    droppedUnanswered.delete(requestId);
     const fault = options.faults?.[index];
     const request = {index, requestId, path, body, receivedAtMs, contentSentAtMs: [], ...(fault === undefined ? {} : {fault})};
     requests.push(request);
@@ -73,10 +94,8 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // The script's clock starts when the request arrives, before its body is read.
     const receivedAtMs = performance.now();
-    if (req.method === "GET" && req.url === "/metrics" && options.hasMetrics !== false) {
-      res.writeHead(200, {"content-type": "text/plain; version=0.0.4"}).end(metricsText(counters));
-      return;
-    }
+    if (closer !== undefined && !closer.admit(req, res)) return;
+    if (req.method === "GET" && serveGet(req.url ?? "", res)) return;
     const isChat = req.url === "/v1/chat/completions";
     if (req.method !== "POST" || (!isChat && req.url !== "/v1/completions")) {
       res.writeHead(404).end();
@@ -91,27 +110,46 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       return;
     }
     if (request.fault === "dropBeforeHeaders") {
+      droppedUnanswered.set(request.requestId, request.index);
       req.socket.destroy();
       return;
     }
-    const plan = chunkPlan(script);
-    if (body["stream"] !== true) {
-      const text = wholeResponse(isChat, script, request.index);
-      if (request.fault === "stall") return;
-      await sleepUntil(receivedAtMs + chunkDueMs(script, plan.length - 1));
-      if (request.fault === "malformed" || request.fault === "dropMidStream") {
-        res.writeHead(200, {"content-type": "application/json"});
-        if (request.fault === "malformed") res.end("{not json");
-        else res.write(text.slice(0, 10), () => res.socket?.destroy());
-        return;
-      }
-      res.writeHead(200, {"content-type": "application/json"}).end(text);
-      request.contentSentAtMs.push(performance.now());
-      countSuccess();
+    if (body["stream"] === true) await answerStream(res, request, isChat);
+    else await answerWhole(res, request, isChat);
+  }
+
+  /** `GET` of `/metrics` or `/v1/models`; false for any other path. */
+  function serveGet(path: string, res: ServerResponse): boolean {
+    if (path === "/metrics" && options.hasMetrics !== false) {
+      res.writeHead(200, {"content-type": "text/plain; version=0.0.4"}).end(metricsText(counters));
+      return true;
+    }
+    if (path === "/v1/models") {
+      res.writeHead(200, {"content-type": "application/json"}).end(modelList(options.models ?? ["fake"]));
+      return true;
+    }
+    return false;
+  }
+
+  async function answerWhole(res: ServerResponse, request: ReceivedRequest, isChat: boolean): Promise<void> {
+    const text = wholeResponse(isChat, script, request.index);
+    if (request.fault === "stall") return;
+    await sleepUntil(request.receivedAtMs + chunkDueMs(script, chunkPlan(script).length - 1));
+    if (request.fault === "malformed" || request.fault === "dropMidStream") {
+      res.writeHead(200, {"content-type": "application/json"});
+      if (request.fault === "malformed") res.end("{not json");
+      else res.write(text.slice(0, 10), () => res.socket?.destroy());
       return;
     }
+    res.writeHead(200, {"content-type": "application/json"}).end(text);
+    request.contentSentAtMs.push(performance.now());
+    countSuccess();
+  }
+
+  async function answerStream(res: ServerResponse, request: ReceivedRequest, isChat: boolean): Promise<void> {
+    const {body, receivedAtMs} = request;
     const event = (chunk: unknown): string => `data: ${JSON.stringify(chunk)}\n\n`;
-    const lines = plan.map((content) => event(streamChunk(isChat, content, null)));
+    const lines = chunkPlan(script).map((content) => event(streamChunk(isChat, content, null)));
     const isUsageIncluded = (body["stream_options"] as {include_usage?: boolean} | undefined)?.include_usage === true;
     const usage = usageOf(script, request.index);
     const tail =
@@ -199,6 +237,9 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     url: `http://127.0.0.1:${port}`,
     requests,
     counters,
+    get numKeepAliveHangUps() {
+      return closer?.numHangUps ?? 0;
+    },
     async close() {
       isClosed = true;
       for (const client of wss.clients) client.terminate();

@@ -18,7 +18,7 @@ import {EngineError} from "./errors.ts";
 import type {ExecutedStep, SamplingPlan, StepExecutor} from "./executor/types.ts";
 import {GenerationStream} from "./GenerationStream.ts";
 import {RequestOutput} from "./RequestOutput.ts";
-import type {Detokenize} from "./text/IncrementalDetokenizer.ts";
+import {type Detokenize, IncrementalDetokenizer, type TextStreamDecoder} from "./text/IncrementalDetokenizer.ts";
 import {DEFAULT_VARIANT, type FinishedGenerationRecord, type GenerationRequest, type StepEntry, type StepRecord} from "./types.ts";
 
 /** The engine's error for a request the scheduler refused. */
@@ -31,6 +31,8 @@ function refusalError(reason: "queue_full" | "too_long" | "duplicate_id"): Engin
 export interface EngineOptions {
   readonly executor: StepExecutor;
   readonly detokenize: Detokenize;
+  /** Each request's text decoder; default: one over `detokenize`. Exact where token bytes are known. */
+  readonly createTextDecoder?: () => TextStreamDecoder;
   readonly isEndOfGeneration: (token: number) => boolean;
   /** Defaults to the executor's batch size. */
   readonly maxNumBatchedTokens?: number;
@@ -138,7 +140,8 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
       if (added.reason !== "duplicate_id") this.options.executor.endRequest?.(request.id);
       throw refusalError(added.reason);
     }
-    const state = new RequestOutput(request, now, this.options.detokenize, new GenerationStream(request.id, (id) => this.abort(id)));
+    const textDecoder = this.options.createTextDecoder?.() ?? new IncrementalDetokenizer(this.options.detokenize);
+    const state = new RequestOutput(request, now, textDecoder, new GenerationStream(request.id, (id) => this.abort(id)));
     this.states.set(request.id, state);
     this.ensureLoop();
     return state.stream;

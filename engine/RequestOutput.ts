@@ -7,7 +7,7 @@
 import type {DraftCounts, FinishedRequest} from "../scheduler/types.ts";
 import type {SamplingPlan} from "./executor/types.ts";
 import type {GenerationStream} from "./GenerationStream.ts";
-import {type Detokenize, IncrementalDetokenizer} from "./text/IncrementalDetokenizer.ts";
+import type {TextStreamDecoder} from "./text/IncrementalDetokenizer.ts";
 import {StopMatcher} from "./text/StopMatcher.ts";
 import {DEFAULT_VARIANT, type GenerationRequest, type GenerationSummary} from "./types.ts";
 
@@ -21,7 +21,7 @@ function stepSeedOf(seed: number, position: number): number {
 
 export class RequestOutput {
   private readonly outputTokens: number[] = [];
-  private readonly detokenizer: IncrementalDetokenizer;
+  private readonly detokenizer: TextStreamDecoder;
   private readonly stopMatcher: StopMatcher;
   private readonly seed: number;
   private firstTokenMs: number | null = null;
@@ -40,10 +40,10 @@ export class RequestOutput {
   constructor(
     readonly request: GenerationRequest,
     private readonly submitMs: number,
-    detokenize: Detokenize,
+    detokenizer: TextStreamDecoder,
     readonly stream: GenerationStream
   ) {
-    this.detokenizer = new IncrementalDetokenizer(detokenize);
+    this.detokenizer = detokenizer;
     this.stopMatcher = new StopMatcher(request.stop);
     this.seed = request.sampling.seed ?? Math.floor(Math.random() * 0xffffffff);
   }
@@ -129,6 +129,7 @@ export class RequestOutput {
         totalMs
       },
       ...(this.speculation !== null ? {speculation: {...this.speculation}} : {}),
+      ...(this.request.grammar !== undefined ? {isConstrained: true} : {}),
       ...(this.errorMessage !== undefined ? {errorMessage: this.errorMessage} : {})
     };
     this.stream.push({type: "done", summary});

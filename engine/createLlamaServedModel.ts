@@ -7,6 +7,8 @@ import type {Token} from "node-llama-cpp";
 import {ChatRenderer} from "./chat/ChatRenderer.ts";
 import {Engine} from "./Engine.ts";
 import {type LlamaRuntime, type LlamaRuntimeOptions, loadLlamaRuntime} from "./model/loadLlamaRuntime.ts";
+import {tokenBytesOf} from "./model/tokenBytes.ts";
+import {ByteDetokenizer} from "./text/ByteDetokenizer.ts";
 import type {ServedModel} from "./ServedModel.ts";
 import type {SchedulingPolicy} from "../scheduler/types.ts";
 import type {SpeculationOptions} from "./speculationOptions.ts";
@@ -42,10 +44,12 @@ export async function createLlamaServedModel(options: LlamaServedModelOptions): 
   const runtime = await loadLlamaRuntime(options);
   const {model} = runtime;
   const renderer = new ChatRenderer(model);
+  const tokenBytes = tokenBytesOf(model);
   const engine = new Engine({
     executor: runtime.executor,
     // node-llama-cpp brands token ids; ours are plain numbers that came from the same tokenizer.
     detokenize: (tokens, lastTokens) => model.detokenize(tokens as readonly Token[], false, lastTokens as readonly Token[]),
+    ...(tokenBytes ? {createTextDecoder: () => new ByteDetokenizer(tokenBytes.bytesOf)} : {}),
     isEndOfGeneration: (token) => model.isEogToken(token as Token),
     maxNumBatchedTokens: options.maxNumBatchedTokens,
     maxQueueLength: options.maxQueueLength,

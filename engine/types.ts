@@ -104,6 +104,8 @@ export interface GenerationSummary {
   readonly timings: RequestTimings;
   /** Set only when the request was decoded speculatively. */
   readonly speculation?: SpeculationCounts;
+  /** True when a grammar constrained the output. */
+  readonly isConstrained?: boolean;
   /** Set when finishReason is "error". */
   readonly errorMessage?: string;
 }

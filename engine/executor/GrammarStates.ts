@@ -7,8 +7,14 @@
  *
  * An end-of-generation token must never be accepted into a grammar that is not complete: llama.cpp
  * aborts the process. The sampler skips EOG when accepting; the draft check here stops before it.
+ *
+ * llama.cpp's grammar matches code points decoded from token bytes without validating them, so a
+ * byte that never occurs in UTF-8 (C0, C1, F5-FF) would pass as part of some character and come
+ * out as U+FFFD, breaking a string's length limit. Constrained requests therefore never sample a
+ * token holding such a byte (`tokenBias`).
  */
-import {type Llama, LlamaGrammar, LlamaGrammarEvaluationState, type LlamaModel, type Token} from "node-llama-cpp";
+import {type Llama, LlamaGrammar, LlamaGrammarEvaluationState, type LlamaModel, type Token, TokenBias} from "node-llama-cpp";
+import {tokenBytesOf} from "../model/tokenBytes.ts";
 import {EngineError} from "../errors.ts";
 import type {GrammarSpec} from "../types.ts";
 
@@ -37,7 +43,12 @@ export class GrammarStates {
   private readonly grammars = new Map<string, LlamaGrammar>();
   private readonly states = new Map<string, LlamaGrammarEvaluationState>();
 
-  private constructor(private readonly model: LlamaModel, private readonly checks: GrammarChecks) {}
+  /** Bans tokens that hold a byte no UTF-8 text contains; undefined when the vocabulary's bytes are unknown. */
+  readonly tokenBias: TokenBias | undefined;
+
+  private constructor(private readonly model: LlamaModel, private readonly checks: GrammarChecks) {
+    this.tokenBias = invalidUtf8Bias(model);
+  }
 
   /** Null when this node-llama-cpp lacks the grammar checks drafts need. */
   static create(model: LlamaModel): GrammarStates | null {
@@ -100,4 +111,18 @@ export class GrammarStates {
     if (this.grammars.size > MAX_CACHED_GRAMMARS) this.grammars.delete(this.grammars.keys().next().value!);
     return grammar;
   }
+}
+
+/** True for a byte that no well-formed UTF-8 text contains. */
+function isNeverUtf8(byte: number): boolean {
+  return byte === 0xc0 || byte === 0xc1 || byte >= 0xf5;
+}
+
+function invalidUtf8Bias(model: LlamaModel): TokenBias | undefined {
+  const bytes = tokenBytesOf(model);
+  const numTokens = model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? 0;
+  if (bytes === null || numTokens === 0) return undefined;
+  const bias = new TokenBias(model.tokenizer);
+  for (let token = 0; token < numTokens; token++) if (bytes.bytesOf(token).some(isNeverUtf8)) bias.set(token as Token, "never");
+  return bias;
 }

@@ -13,7 +13,7 @@
  * position is drawn with the seed it would get without drafts, so greedy and seeded outputs are the
  * same with or without speculation. Rejected drafts are erased from the sequence before the step ends.
  */
-import type {BatchItem, LlamaContext, LlamaContextSequence, LlamaGrammarEvaluationState, PrioritizedBatchItem, Token} from "node-llama-cpp";
+import type {BatchItem, LlamaContext, LlamaContextSequence, LlamaGrammarEvaluationState, PrioritizedBatchItem, Token, TokenBias} from "node-llama-cpp";
 import type {ScheduledRequest, SchedulerOutput} from "../../scheduler/types.ts";
 import {DEFAULT_BLOCK_SIZE} from "../../kvcache/index.ts";
 import {HostPrefixStore} from "../prefix/HostPrefixStore.ts";
@@ -223,7 +223,8 @@ export class LlamaExecutor implements StepExecutor {
     const firstSampled = entry.tokens.length - 1;
     const grammarEvaluationState = this.grammars?.stateOf(entry.requestId);
     const sampleAt = new Map<number, SampleOptions>();
-    for (let offset = 0; offset <= drafts.length; offset++) sampleAt.set(firstSampled + offset, samplingOptionsOf(plan, offset, drafts, grammarEvaluationState));
+    const tokenBias = this.grammars?.tokenBias;
+    for (let offset = 0; offset <= drafts.length; offset++) sampleAt.set(firstSampled + offset, samplingOptionsOf(plan, offset, drafts, grammarEvaluationState, tokenBias));
     // Chained where the sampler can: a rejected draft's tail is not sampled, so no state runs ahead of the output.
     const results = await this.decoder.decode(entry.sequenceIndex, fed, sampleAt, this.decoder.path === "persistent-sampler");
     const tokens: number[] = [];
@@ -251,7 +252,8 @@ export class LlamaExecutor implements StepExecutor {
  * Sampler settings for the `offset`-th sampled position of a step: the seed that position gets
  * without speculation, and penalties that also count the drafts before it (they precede it in the output).
  */
-function samplingOptionsOf(plan: SamplingPlan, offset: number, drafts: readonly number[], grammarEvaluationState: LlamaGrammarEvaluationState | undefined): SampleOptions {
+function samplingOptionsOf(plan: SamplingPlan, offset: number, drafts: readonly number[], grammarEvaluationState: LlamaGrammarEvaluationState | undefined,
+  grammarTokenBias: TokenBias | undefined): SampleOptions {
   const {sampling, stepSeeds, penaltyTokens} = plan;
   const hasPenalty = sampling.presencePenalty !== 0 || sampling.frequencyPenalty !== 0;
   const seed = stepSeeds[offset];
@@ -270,7 +272,7 @@ function samplingOptionsOf(plan: SamplingPlan, offset: number, drafts: readonly 
       presencePenalty: sampling.presencePenalty,
       frequencyPenalty: sampling.frequencyPenalty
     } : undefined,
-    ...(grammarEvaluationState ? {grammarEvaluationState} : {})
+    ...(grammarEvaluationState ? {grammarEvaluationState, tokenBias: grammarTokenBias} : {})
   };
 }
 

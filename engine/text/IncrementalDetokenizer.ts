@@ -1,7 +1,9 @@
 /**
- * Turns a stream of token ids into a stream of text without ever emitting half a character: byte-level
- * BPE tokens can split a UTF-8 sequence (an emoji, a Korean syllable), so text is held back while it
- * ends in an incomplete sequence. Owns that buffering only; the tokenizer is injected.
+ * Turns a stream of token ids into a stream of text from a string detokenizer, for vocabularies whose
+ * token bytes are unknown (ByteDetokenizer is exact where they are known): byte-level BPE tokens can
+ * split a UTF-8 sequence (an emoji, a Korean syllable), so text is held back while it ends in an
+ * incomplete sequence, for as many tokens as one character can span. Owns that buffering only; the
+ * tokenizer is injected.
  */
 
 /** Detokenizes `tokens`; `lastTokens` gives context for tokenizers whose pieces depend on what came before. */
@@ -12,7 +14,15 @@ const MAX_PENDING_TOKENS = 4;
 const CONTEXT_TOKENS = 8;
 const REPLACEMENT_CHARACTER = "\uFFFD";
 
-export class IncrementalDetokenizer {
+/** A per-request text decoder: tokens in, complete text out. */
+export interface TextStreamDecoder {
+  /** Adds tokens; returns the text that is now complete (possibly empty). */
+  push(tokens: readonly number[]): string;
+  /** Whatever is still held back, at the end of generation. */
+  flush(): string;
+}
+
+export class IncrementalDetokenizer implements TextStreamDecoder {
   private pending: number[] = [];
   private emitted: number[] = [];
 

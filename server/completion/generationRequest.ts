@@ -39,6 +39,7 @@ export function toGenerationRequest(plan: CompletionPlan, target: GenerationTarg
     isEndOfGenerationIgnored: fields.ignore_eos ?? false,
     isSpeculationAllowed: fields.speculative ?? true,
     arrivalMs: target.arrivalMs,
-    variant: target.variant.name
+    variant: target.variant.name,
+    ...(plan.constraint ? {grammar: plan.constraint.grammar} : {})
   };
 }

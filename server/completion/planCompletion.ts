@@ -10,7 +10,9 @@ import {chatCompletionBody, messageText} from "../schemas/chatCompletion.ts";
 import {completionBody} from "../schemas/completion.ts";
 import type {GenerationFields} from "../schemas/sampling.ts";
 import {refuseUnsupportedFields} from "../schemas/unsupportedFields.ts";
+import {ApiError} from "../errors.ts";
 import {parseBody} from "../schemas/parseBody.ts";
+import {constraintOf, type PlannedConstraint} from "./constraint.ts";
 import {renderPrompt} from "./renderPrompt.ts";
 import type {CompletionKind, CompletionPlan, PromptSource} from "./types.ts";
 
@@ -22,6 +24,7 @@ const ID_PREFIX: Readonly<Record<CompletionKind, string>> = {chat: "chatcmpl", t
 interface PlanInput {
   readonly kind: CompletionKind;
   readonly fields: GenerationFields;
+  readonly constraint: PlannedConstraint | undefined;
   readonly promptSource: PromptSource;
   readonly maxTokens: number | undefined;
   readonly loggedPrompt: unknown;
@@ -48,9 +51,13 @@ export function planChatCompletion(registry: ModelRegistry, rawBody: unknown, he
   const body = parseBody(chatCompletionBody, rawBody);
   refuseUnsupportedFields(rawBody as Record<string, unknown>, "chat");
   const messages = body.messages.map((message) => ({role: message.role, content: messageText(message.content)}));
+  const constraint = constraintOf(body.response_format);
+  // A finished grammar allows only end-of-generation, which ignore_eos would refuse forever.
+  if (constraint && body.ignore_eos) throw new ApiError(400, "ignore_eos cannot be combined with a response_format that constrains the output", "invalid_request_error", "ignore_eos", "invalid_value");
   return plan(registry, {
     kind: "chat",
     fields: body,
+    constraint,
     promptSource: {kind: "chat", messages},
     maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
     loggedPrompt: body.messages
@@ -65,6 +72,7 @@ export function planTextCompletion(registry: ModelRegistry, rawBody: unknown, he
   return plan(registry, {
     kind: "text",
     fields: body,
+    constraint: undefined,
     promptSource: {kind: "text", text},
     maxTokens: body.max_tokens ?? TEXT_COMPLETION_DEFAULT_MAX_TOKENS,
     loggedPrompt: text

@@ -15,9 +15,16 @@ import type {CompletionKind, CompletionPlan, StartedCompletion} from "./types.ts
 /** The request field that holds the prompt, for errors about it. */
 const PROMPT_PARAM: Readonly<Record<CompletionKind, string>> = {chat: "messages", text: "prompt"};
 
+/** The request field that asks for a decoding constraint. */
+const CONSTRAINT_PARAM = "response_format";
+
 /** What the request's log line says about it, known once it is planned. */
 export function traceInfoOf(plan: CompletionPlan): CompletionInfo {
-  return {completionId: plan.id, modelName: plan.model.name, variant: plan.assignment.variant.name, prompt: plan.loggedPrompt};
+  const {constraint} = plan;
+  return {
+    completionId: plan.id, modelName: plan.model.name, variant: plan.assignment.variant.name, prompt: plan.loggedPrompt,
+    ...(constraint ? {responseFormat: constraint.kind, droppedSchemaKeywords: constraint.droppedKeywords.map(({pointer}) => pointer)} : {})
+  };
 }
 
 export interface StartContext {
@@ -33,7 +40,7 @@ export function startCompletion(plan: CompletionPlan, {arrivalMs, trace}: StartC
   try {
     stream = plan.model.engine.submit(toGenerationRequest(plan, {id: plan.id, variant, promptTokens: plan.promptTokens, arrivalMs}));
   } catch (error) {
-    const apiError = toApiError(error, {promptParam: PROMPT_PARAM[plan.kind]});
+    const apiError = toApiError(error, {promptParam: PROMPT_PARAM[plan.kind], constraintParam: CONSTRAINT_PARAM});
     // A server-side refusal counts against the variant's guardrails; client errors (400, 429) do not.
     if (apiError.statusCode >= 500) plan.router.monitor.recordFailure(variant.name);
     throw apiError;

@@ -9,6 +9,7 @@ import type {Assignment} from "../canary/types.ts";
 import type {VariantRouter} from "../canary/VariantRouter.ts";
 import type {CompletionTrace} from "../metrics/CompletionTrace.ts";
 import type {GenerationFields} from "../schemas/sampling.ts";
+import type {PlannedConstraint} from "./constraint.ts";
 
 /** Which OpenAI endpoint a request came through: it decides the response shapes and field names. */
 export type CompletionKind = "chat" | "text";
@@ -33,6 +34,8 @@ export interface CompletionPlan {
   readonly fields: GenerationFields;
   /** max_completion_tokens or max_tokens, whichever the endpoint accepts; undefined: what the context leaves. */
   readonly maxTokens: number | undefined;
+  /** What `response_format` asks the engine to enforce; undefined: free text. */
+  readonly constraint: PlannedConstraint | undefined;
   readonly isStreaming: boolean;
   readonly includeUsage: boolean;
   /** The messages or prompt as sent, for the log line with `--log-prompts`. */

@@ -18,6 +18,10 @@ export interface CompletionInfo {
   readonly variant: string;
   /** The messages or prompt as the client sent them; logged only with `--log-prompts`. */
   readonly prompt: unknown;
+  /** The response format the output was constrained to (`json_object`, `json_schema`); absent for free text. */
+  readonly responseFormat?: string;
+  /** JSON pointers of schema keywords the grammar could not enforce and left out (non-strict schemas). */
+  readonly droppedSchemaKeywords?: readonly string[];
 }
 
 export class CompletionTrace {
@@ -59,6 +63,8 @@ export class CompletionTrace {
       variant: info.variant,
       status: this.statusCode
     };
+    if (info.responseFormat !== undefined) line.responseFormat = info.responseFormat;
+    if (info.droppedSchemaKeywords !== undefined && info.droppedSchemaKeywords.length > 0) line.droppedSchemaKeywords = info.droppedSchemaKeywords;
     if (summary !== null) {
       // The engine's reason, not OpenAI's: "abort", "error" and "timeout" matter to an operator.
       line.finishReason = summary.finishReason;

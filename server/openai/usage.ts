@@ -28,6 +28,8 @@ export interface Timings {
   readonly draft_tokens?: number;
   readonly draft_accepted_tokens?: number;
   readonly draft_acceptance_rate?: number | null;
+  /** Only when a grammar (`response_format`) constrained the output. */
+  readonly constrained?: true;
 }
 
 function roundMs(ms: number): number;
@@ -51,7 +53,8 @@ export function timingsOf(summary: GenerationSummary): Timings {
       draft_tokens: speculation.numDraftTokens,
       draft_accepted_tokens: speculation.numAcceptedTokens,
       draft_acceptance_rate: speculation.numDraftTokens === 0 ? null : speculation.numAcceptedTokens / speculation.numDraftTokens
-    } : {})
+    } : {}),
+    ...(summary.isConstrained ? {constrained: true as const} : {})
   };
 }
 

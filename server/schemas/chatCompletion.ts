@@ -6,6 +6,7 @@
  */
 import {z} from "zod";
 import {MAX_CONTENT_PARTS, MAX_MESSAGES, MAX_NAME_CHARS, MAX_PROMPT_CHARS} from "./limits.ts";
+import {responseFormat} from "./responseFormat.ts";
 import {generationFields} from "./sampling.ts";
 
 const textPart = z.object({type: z.literal("text"), text: z.string()});
@@ -44,7 +45,8 @@ const messages = z.array(message)
 export const chatCompletionBody = z.object({
   ...generationFields,
   messages,
-  max_completion_tokens: z.number().int().min(1).nullish()
+  max_completion_tokens: z.number().int().min(1).nullish(),
+  response_format: responseFormat.nullish()
 });
 
 export type ChatCompletionBody = z.infer<typeof chatCompletionBody>;

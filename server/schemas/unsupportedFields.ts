@@ -30,8 +30,6 @@ const COMMON: readonly UnsupportedField[] = [
 
 const CHAT: readonly UnsupportedField[] = [
   ...COMMON,
-  {field: "response_format", isRequested: (value) => isSet(value) && (value as {type?: unknown}).type !== "text",
-    reason: "response_format is not supported: only {\"type\": \"text\"}"},
   {field: "tools", isRequested: isNonEmptyArray, reason: "tool calling is not supported"},
   {field: "tool_choice", isRequested: (value) => isSet(value) && value !== "none", reason: "tool calling is not supported"},
   {field: "parallel_tool_calls", isRequested: isSet, reason: "tool calling is not supported"},

@@ -100,7 +100,10 @@ describe("broken schemas are errors in both modes", () => {
     {schema: {anyOf: []}, pointer: "#/anyOf"},
     {schema: {type: "array", items: {type: "string"}, minItems: 3, maxItems: 2}, pointer: "#"},
     {schema: {type: "object", properties: {a: {type: "string"}}, required: ["b"], additionalProperties: false}, pointer: "#/additionalProperties"},
-    {schema: "string", pointer: "#"}
+    {schema: "string", pointer: "#"},
+    {schema: {$ref: "#/$defs/A", $defs: {A: {anyOf: [{$ref: "#/$defs/A"}, {type: "string"}]}}}, pointer: "#/$defs/A/anyOf/0/$ref"},
+    {schema: {$ref: "#/$defs/A", $defs: {A: {$ref: "#/$defs/B"}, B: {type: ["null"], allOf: [{$ref: "#/$defs/A"}]}}}, pointer: "#/$defs/B/allOf/0/$ref"},
+    {schema: {anyOf: [{type: "integer"}, {$ref: "#"}]}, pointer: "#/anyOf/1/$ref"}
   ];
   it.each(BROKEN.map((entry) => [entry.pointer, entry] as const))("%s", (_pointer, entry) => {
     for (const strict of [true, false]) {

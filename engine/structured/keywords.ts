@@ -9,6 +9,7 @@
 /** JSON Schema instance types. */
 export type JsonType = "null" | "boolean" | "object" | "array" | "string" | "number" | "integer";
 
+/** Every instance type. */
 export const JSON_TYPES: readonly JsonType[] = ["null", "boolean", "object", "array", "string", "number", "integer"];
 
 /** Keywords that apply to every instance type. */

@@ -30,6 +30,8 @@ export class SchemaConverter implements BuildContext {
   readonly report: KeywordReporter;
   private readonly dropped = new Map<string, DroppedKeyword>();
   private readonly refRules = new Map<string, string>();
+  /** Referenced schemas being built that nothing has been written for yet (see refRule). */
+  private leftOpen = new Set<string>(["#"]);
   private depth = 0;
 
   constructor(private readonly root: unknown, strict: boolean) {
@@ -72,14 +74,34 @@ export class SchemaConverter implements BuildContext {
     return this.typed(mergeParts(parts, this.report), label);
   }
 
+  /**
+   * A rule for the referenced schema, shared by every reference to it. A reference back to a schema
+   * whose rule has not written anything yet (through anyOf, allOf or nullable only) would be left
+   * recursion, which llama.cpp refuses; it is reported here with its location instead.
+   */
   private refRule(part: SchemaPart): string {
-    const target = resolveRef(this.root, part.schema.$ref, childPointer(part.pointer, "$ref"));
+    const at = childPointer(part.pointer, "$ref");
+    const target = resolveRef(this.root, part.schema.$ref, at);
+    if (this.leftOpen.has(target.pointer)) throw new SchemaConversionError(at, `refers back to ${target.pointer} before anything is written (left recursion)`);
     const known = this.refRules.get(target.pointer);
     if (known !== undefined) return known;
     const name = this.rules.reserve(target.pointer.split("/").at(-1)!);
     this.refRules.set(target.pointer, name);
+    this.leftOpen.add(target.pointer);
     this.rules.define(name, this.expression([target], name));
+    this.leftOpen.delete(target.pointer);
     return name;
+  }
+
+  /** Builds what follows an opening `{` or `[`: from there on no reference is in left position. */
+  private afterOpening(build: () => string): string {
+    const saved = this.leftOpen;
+    this.leftOpen = new Set();
+    try {
+      return build();
+    } finally {
+      this.leftOpen = saved;
+    }
   }
 
   private alternatives(parts: readonly SchemaPart[], index: number, label: string): string {
@@ -112,8 +134,8 @@ export class SchemaConverter implements BuildContext {
       case "boolean": return this.rules.primitive("boolean");
       case "string": return stringExpression(node, label, this.rules, this.report);
       case "integer": case "number": return numberExpression(node, type === "integer", this.rules, this.report);
-      case "object": return objectExpression(node, label, this);
-      case "array": return arrayExpression(node, label, this);
+      case "object": return this.afterOpening(() => objectExpression(node, label, this));
+      case "array": return this.afterOpening(() => arrayExpression(node, label, this));
     }
   }
 

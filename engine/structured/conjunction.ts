@@ -2,11 +2,11 @@
  * A schema position as a conjunction of parts: `allOf` members, a `$ref` with constraining siblings,
  * and the rest of the schema that holds them. Flattening turns `true` into nothing, `false` into an
  * error, and rewrites two legacy spellings per part so later stages see one form: OpenAPI's
- * `nullable: true` (adds null to `enum` or `type` where the part has one) and draft-4 boolean `exclusiveMinimum` /
- * `exclusiveMaximum` (become the numeric draft-6 form).
+ * `nullable: true` (adds null to `type`, inferred from the keywords when absent) and draft-4 boolean
+ * `exclusiveMinimum`/`exclusiveMaximum` (become the numeric draft-6 form).
  */
 import {childPointer, type Located, resolveRef} from "./jsonPointer.ts";
-import {ANNOTATIONS, inferTypes, isConstraining, isPlainObject, JSON_TYPES} from "./keywords.ts";
+import {inferTypes, isConstraining, isPlainObject, JSON_TYPES} from "./keywords.ts";
 import {SchemaConversionError} from "./types.ts";
 
 /** An object schema part with its location; keyword pointers are `pointer + "/" + keyword`. */
@@ -30,7 +30,7 @@ export function hasConstraints(part: SchemaPart): boolean {
 
 /** True for `{"$ref": ...}` with nothing beside it but annotations. */
 export function isPureRef(part: SchemaPart): boolean {
-  return "$ref" in part.schema && Object.keys(part.schema).every((key) => key === "$ref" || ANNOTATIONS.has(key) || !isConstraining(key));
+  return "$ref" in part.schema && Object.keys(part.schema).every((key) => key === "$ref" || !isConstraining(key));
 }
 
 function normalize(part: SchemaPart): SchemaPart {
@@ -38,10 +38,10 @@ function normalize(part: SchemaPart): SchemaPart {
   if (schema.nullable === true) {
     const inferred = inferTypes(Object.keys(schema));
     const types = schema.type !== undefined ? [schema.type].flat() : inferred.length < JSON_TYPES.length ? inferred : undefined;
-    if (Array.isArray(schema.enum)) schema.enum = [...schema.enum, null];
+    // As OpenAPI 3.0.3 (and ajv) read it: null joins the types, but an enum or const must list it.
     if (types !== undefined) schema.type = [...types, "null"];
-    // With neither (a $ref, an anyOf, a const), "nullable" stays for the converter to add a null branch.
-    if (Array.isArray(schema.enum) || types !== undefined) delete schema.nullable;
+    // Without any type (a $ref, an anyOf beside it), "nullable" stays for the converter to add a null branch.
+    if (types !== undefined || "enum" in schema || "const" in schema) delete schema.nullable;
   } else {
     delete schema.nullable;
   }

@@ -16,7 +16,8 @@
  * The rest (`not`, `if`/`then`/`else`, `patternProperties`, `propertyNames`, `dependent*`,
  * `contains`, `uniqueItems: true`, other `multipleOf`, fractional number bounds, unknown formats,
  * untranslatable patterns, length or count bounds above 1000, conflicting `allOf` members) is an
- * error under `strict` and dropped otherwise. Invalid schemas and unresolvable `$ref`s are errors
+ * error under `strict` and dropped otherwise. Invalid schemas, unresolvable `$ref`s and references
+ * that recur before anything is written (left recursion, which llama.cpp cannot parse) are errors
  * in both modes.
  */
 import {SchemaConverter} from "./SchemaConverter.ts";

@@ -1,20 +1,16 @@
 /**
- * What the converter knows about JSON Schema keywords: which are annotations (ignored in both modes),
- * which belong to which instance type, and which constrain values in ways a grammar cannot express.
- * Keywords it has never heard of are ignored, as JSON Schema validators ignore unknown keywords.
+ * What the converter knows about JSON Schema keywords: which ones constrain values, which instance
+ * type each belongs to, and which no grammar here can enforce. Every other keyword is
+ * ignored in both modes: annotations (title, description, default, examples, $comment, deprecated,
+ * readOnly, writeOnly, $schema, $id, ...), the `$defs`/`definitions` containers (reached only
+ * through `$ref`), and keywords nobody has defined, which JSON Schema validators ignore too.
  */
 
 /** JSON Schema instance types. */
 export type JsonType = "null" | "boolean" | "object" | "array" | "string" | "number" | "integer";
 
+/** Every instance type. */
 export const JSON_TYPES: readonly JsonType[] = ["null", "boolean", "object", "array", "string", "number", "integer"];
-
-/** Keywords that never change which values are valid. */
-export const ANNOTATIONS: ReadonlySet<string> = new Set([
-  "title", "description", "$schema", "$id", "$anchor", "$dynamicAnchor", "$recursiveAnchor", "$vocabulary",
-  "default", "examples", "$comment", "deprecated", "readOnly", "writeOnly",
-  "contentEncoding", "contentMediaType", "contentSchema", "$defs", "definitions"
-]);
 
 /** Keywords that apply to every instance type. */
 export const GENERAL_KEYWORDS: ReadonlySet<string> = new Set(["type", "enum", "const", "nullable", "anyOf", "oneOf", "allOf", "$ref"]);

@@ -97,7 +97,10 @@ function mergedObject(parts: readonly SchemaPart[]): ObjectFields {
   const extrasForbidden = parts.some((part) => part.schema.additionalProperties === false);
   const admits: Located[] = parts.filter((part) => part.schema.additionalProperties !== undefined)
     .map((part) => ({schema: part.schema.additionalProperties, pointer: childPointer(part.pointer, "additionalProperties")}));
-  return {properties, extrasForbidden, additional: !extrasForbidden && admits.length > 0 ? admits : undefined};
+  // Absent additionalProperties admits no extra keys, except on an object that declares no key at all
+  // (a free-form `{"type": "object"}`), which would otherwise only ever be `{}`.
+  const freeForm = names.length === 0 && !extrasForbidden;
+  return {properties, extrasForbidden, additional: !extrasForbidden && (admits.length > 0 || freeForm) ? admits : undefined};
 }
 
 /** What a property's value must satisfy, or undefined when an optional name is forbidden by a part. */

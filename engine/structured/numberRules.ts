@@ -18,7 +18,7 @@ interface Bound {
 }
 
 const FRACTION = `"." [0-9]{1,15}`;
-const NONZERO_FRACTION = `"." [0-9]{0,14} [1-9]`;
+const NONZERO_FRACTION = `"." "0"{0,14} [1-9] [0-9]{0,14}`;
 const ZERO_FRACTION = `"." "0"{1,15}`;
 
 /** Reads the tighter of an inclusive and an exclusive bound; which one wins for lower or upper. */

@@ -8,7 +8,8 @@
  *   rest_i ::= "," ws kv_i rest_i+1                          kv_i required
  *
  * Extra keys (when `additionalProperties` is true or a schema) come after the declared ones, as
- * strings that spell none of the declared names.
+ * strings that spell none of the declared names. `unevaluatedProperties` always holds: every
+ * property the grammar writes is evaluated by `properties` or `additionalProperties`.
  */
 import {gbnfAlternatives, gbnfGroup, gbnfLiteral, gbnfSequence} from "./gbnfText.ts";
 import {keyExcludingNames} from "./objectKeys.ts";

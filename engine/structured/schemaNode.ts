@@ -37,7 +37,7 @@ export interface SchemaNode {
   readonly values: readonly unknown[] | undefined;
   /** Properties in declaration order, then required names no part declares. */
   readonly properties: readonly PropertySpec[];
-  /** Extra keys allowed, their value's conjunction; undefined when the grammar emits none. */
+  /** Extra keys allowed, their value's conjunction ([] for any value); undefined when the grammar emits none. */
   readonly additional: readonly Located[] | undefined;
   /** True when some part has `additionalProperties: false`. */
   readonly extrasForbidden: boolean;

@@ -1,7 +1,8 @@
 /**
  * Test utility: llama.cpp's own grammar engine as the judge of a GBNF grammar. Compiles grammars
  * with node-llama-cpp's real parser and walks a document's tokens (tokenized by the tiny synthetic
- * model) through a grammar evaluation state, the way the sampler advances it during generation.
+ * model, whose GPT-2 byte-level vocabulary spells any UTF-8) through a grammar evaluation state, the
+ * way the sampler advances it during generation.
  *
  * End-of-generation is never accepted into a state: llama.cpp aborts the process when EOG reaches an
  * unfinished grammar. Completion is checked by asking whether EOG *can be* next, which only filters a
@@ -9,6 +10,17 @@
  */
 import {getLlama, type Llama, type LlamaGrammar, LlamaGrammarEvaluationState, LlamaLogLevel, type LlamaModel, type Token} from "node-llama-cpp";
 import {ensureSyntheticModel} from "../../../engine/synthetic/ensureSyntheticModel.ts";
+
+/** GPT-2's byte-level alphabet, reversed: printable bytes stand for themselves, the rest for U+0100 on. */
+const GPT2_BYTE_OF_CHAR: ReadonlyMap<string, number> = (() => {
+  const map = new Map<string, number>();
+  let shifted = 0;
+  for (let byte = 0; byte < 256; byte++) {
+    const printable = (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || byte >= 0xae;
+    map.set(String.fromCodePoint(printable ? byte : 256 + shifted++), byte);
+  }
+  return map;
+})();
 
 /** Where a walk stopped. */
 export interface WalkResult {
@@ -75,14 +87,24 @@ export class GrammarHarness {
   async walk(grammar: string, text: string): Promise<WalkResult> {
     const state = await this.state(grammar);
     const tokens = this.model.tokenize(text);
-    if (this.model.detokenize(tokens) !== text) throw new Error(`the tokenizer does not round-trip ${JSON.stringify(text)}`);
+    const pieces = tokens.map((token) => this.pieceBytes(token));
+    if (!Buffer.concat(pieces).equals(Buffer.from(text, "utf8"))) throw new Error(`the tokenizer does not round-trip ${JSON.stringify(text)}`);
     let offset = 0;
-    for (const token of tokens) {
+    for (const [index, token] of tokens.entries()) {
       if (this.model.isEogToken(token) || !this.canBeNext(state, token)) return {accepted: false, complete: false, rejectedAt: offset};
       this.accept(state, token);
-      offset += this.model.detokenize([token]).length;
+      offset += pieces[index]!.length;
     }
     return {accepted: true, complete: this.canBeNext(state, this.eog)};
+  }
+
+  /**
+   * The bytes the grammar sees for a token (its vocabulary piece), which detokenize() would not
+   * give: it tidies spaces before punctuation.
+   */
+  pieceBytes(token: Token): Buffer {
+    const piece = (this.model.fileInfo.metadata.tokenizer.ggml.tokens as readonly string[])[token] ?? "";
+    return Buffer.from([...piece].map((char) => GPT2_BYTE_OF_CHAR.get(char) ?? 0));
   }
 
   /** True when the whole document is accepted and complete. */

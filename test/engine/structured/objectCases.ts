@@ -49,6 +49,12 @@ export const OBJECT_CASES: readonly SchemaCase[] = [
     invalid: [{a: "x"}, {a: 1, b: null}]
   },
   {
+    name: "a free-form object declaring no keys takes any members",
+    schema: {type: "object", properties: {meta: {type: "object"}}, required: ["meta"], additionalProperties: false},
+    valid: [{meta: {}}, {meta: {a: [1, {b: null}], c: "d"}}],
+    invalid: [{meta: []}, {meta: null}]
+  },
+  {
     name: "type missing but properties present means object",
     schema: {properties: {x: {type: "integer"}}, required: ["x"]},
     valid: [{x: 1}],
@@ -68,9 +74,9 @@ export const OBJECT_CASES: readonly SchemaCase[] = [
   },
   {
     name: "nullable through anyOf with a null branch, and OpenAPI nullable",
-    schema: {type: "object", properties: {a: {anyOf: [{type: "integer"}, {type: "null"}]}, b: {type: "string", nullable: true}}, required: ["a", "b"]},
-    valid: [{a: null, b: null}, {a: 5, b: "x"}],
-    invalid: [{a: "5", b: null}, {a: null, b: 5}]
+    schema: {type: "object", properties: {a: {anyOf: [{type: "integer"}, {type: "null"}]}, b: {type: "string", nullable: true}, c: {type: "string", const: "on", nullable: true}}, required: ["a", "b", "c"]},
+    valid: [{a: null, b: null, c: "on"}, {a: 5, b: "x", c: "on"}],
+    invalid: [{a: "5", b: null, c: "on"}, {a: null, b: 5, c: "on"}, {a: null, b: null, c: null}]
   },
   {
     name: "$ref into $defs, and a recursive tree",

@@ -69,7 +69,7 @@ export const VALUE_CASES: readonly SchemaCase[] = [
     valid: [{i: 0, n: 0}, {i: -12, n: -0.5}, {i: 123456789012345, n: 3.25e-7}, {i: 7, n: 1e+21 / 1e10}],
     validTexts: ['{"i": 1, "n": 1E5}', '{"i": 1, "n": -2.5e-3}'],
     invalid: [{i: 1.5, n: 1}, {i: "1", n: 1}, {i: 1, n: "1"}],
-    rejectedTexts: ['{"i": 01, "n": 1}', '{"i": 1, "n":.5}', '{"i": 1, "n": 1.}', '{"i": +1, "n": 1}', '{"i": 1, "n": NaN}']
+    rejectedTexts: ['{"i": 01, "n": 1}', '{"i": 1, "n": .5}', '{"i": 1, "n": 1.}', '{"i": +1, "n": 1}', '{"i": 1, "n": NaN}']
   },
   {
     name: "integer bounds with digit ranges",

@@ -35,21 +35,15 @@ export interface KvCacheConfig {
   readonly minPrefixMatchTokens?: number;
 }
 
-/** Where a prompt's longest cached prefix lies. */
-export interface PrefixMatch {
-  /** The idle sequence holding it. */
-  readonly sequenceIndex: number;
-  /** Leading tokens that sequence shares with the prompt, uncapped (may be the whole prompt). */
-  readonly numCachedTokens: number;
-}
-
-/** What a placement may skip computing; see `KvCacheManager.getComputedBlocks`. */
+/**
+ * Where a placement goes and what it may skip computing; see `KvCacheManager.getComputedBlocks`. The
+ * blocks holding those tokens are the first `ceil(numComputedTokens / blockSize)` of the sequence's
+ * region, so they need no list here.
+ */
 export interface ComputedBlocks {
   readonly sequenceIndex: number;
   /** Leading tokens already resident, never all of them: the last one is fed again for its logits. */
   readonly numComputedTokens: number;
-  /** The blocks holding those tokens, in order (the last one may be partial). */
-  readonly blockIds: readonly number[];
 }
 
 /** What `allocateSlots` asks for. */
@@ -61,15 +55,6 @@ export interface AllocationRequest {
   readonly numComputedTokens: number;
   /** Tokens to be fed next, right after `numComputedTokens`. */
   readonly numNewTokens: number;
-}
-
-/** A granted allocation. */
-export interface KvAllocation {
-  readonly sequenceIndex: number;
-  /** Tokens the sequence holds now, counting those about to be fed. */
-  readonly numTokens: number;
-  /** Blocks this allocation added to the sequence's block table. */
-  readonly newBlockIds: readonly number[];
 }
 
 /** Cumulative counters, for metrics. Device-resident tier only; a host tier counts its own. */

@@ -102,7 +102,7 @@ export class SequenceTable<TOwner extends SequenceOwner> {
   allocate(sequenceIndex: number, numNewTokens: number): void {
     const owner = this.#ownerOf(sequenceIndex);
     const {allTokens: tokens, numComputedTokens} = owner;
-    if (this.#kvCache.allocateSlots({sequenceIndex, tokens, numComputedTokens, numNewTokens}) === null) {
+    if (!this.#kvCache.allocateSlots({sequenceIndex, tokens, numComputedTokens, numNewTokens})) {
       throw new Error(`request ${owner.id} outgrew sequence ${sequenceIndex}: ${numComputedTokens + numNewTokens} tokens`);
     }
   }

@@ -18,7 +18,7 @@
  */
 
 import {BlockPool} from "./BlockPool.ts";
-import {type BlockHashOptions, hashBlock} from "./blockHash.ts";
+import {hashBlock} from "./blockHash.ts";
 import {checkKvCacheInvariants} from "./checkInvariants.ts";
 import {commonPrefixLength} from "./commonPrefix.ts";
 import {PrefixLookup} from "./PrefixLookup.ts";
@@ -45,7 +45,6 @@ export class KvCacheManager {
   readonly sequenceCapacity: number;
   readonly #blockSize: number;
   readonly #numBlocksPerSequence: number;
-  readonly #hashOptions: BlockHashOptions;
   readonly #pool: BlockPool;
   readonly #prefixLookup: PrefixLookup;
   readonly #sequences: SequenceBooks[];
@@ -54,23 +53,21 @@ export class KvCacheManager {
   readonly #counters = {numPrefixQueryTokensTotal: 0, numPrefixHitTokensTotal: 0, numEvictionsTotal: 0};
 
   constructor(config: KvCacheConfig) {
-    const {numSequences, sequenceCapacity, blockSize = DEFAULT_BLOCK_SIZE, cacheSalt, hashSeed, minPrefixMatchTokens = 0} = config;
+    const {numSequences, sequenceCapacity, blockSize = DEFAULT_BLOCK_SIZE, minPrefixMatchTokens = 0} = config;
     requireInteger("minPrefixMatchTokens", minPrefixMatchTokens, 0);
     requireInteger("numSequences", numSequences, 1);
     requireInteger("sequenceCapacity", sequenceCapacity, 1);
     requireInteger("blockSize", blockSize, 1);
-    if (hashSeed !== undefined) requireInteger("hashSeed", hashSeed, 0);
     const numBlocksPerSequence = Math.ceil(sequenceCapacity / blockSize);
     this.sequenceCapacity = sequenceCapacity;
     this.#blockSize = blockSize;
     this.#numBlocksPerSequence = numBlocksPerSequence;
-    this.#hashOptions = {seed: hashSeed, extraKey: cacheSalt};
     this.#pool = new BlockPool(numSequences * numBlocksPerSequence);
     this.#sequences = Array.from({length: numSequences}, (_, index) => ({
       index, firstBlockId: index * numBlocksPerSequence, isRunning: false, tokens: [], blockIds: [], lastUsedTick: 0
     }));
     this.#numIdle = numSequences;
-    this.#prefixLookup = new PrefixLookup(this.#pool, this.#sequences, {blockSize, numBlocksPerSequence, hashOptions: this.#hashOptions, minPrefixMatchTokens});
+    this.#prefixLookup = new PrefixLookup(this.#pool, this.#sequences, {blockSize, numBlocksPerSequence, minPrefixMatchTokens});
   }
 
   get numSequences(): number {
@@ -184,7 +181,7 @@ export class KvCacheManager {
   checkInvariants(): void {
     checkKvCacheInvariants({
       blockSize: this.#blockSize, sequenceCapacity: this.sequenceCapacity, numBlocksPerSequence: this.#numBlocksPerSequence,
-      hashOptions: this.#hashOptions, pool: this.#pool, sequences: this.#sequences, numIdle: this.#numIdle,
+      pool: this.#pool, sequences: this.#sequences, numIdle: this.#numIdle,
       tick: this.#tick, counters: this.counters
     });
   }
@@ -242,7 +239,7 @@ export class KvCacheManager {
       const blockIndex = (position + 1) / blockSize - 1;
       const parentHash = blockIndex === 0 ? null : this.#pool.getHash(sequence.blockIds[blockIndex - 1]!);
       const blockTokens = sequence.tokens.slice(blockIndex * blockSize, position + 1);
-      this.#pool.setHash(sequence.blockIds[blockIndex]!, hashBlock(parentHash, blockTokens, this.#hashOptions));
+      this.#pool.setHash(sequence.blockIds[blockIndex]!, hashBlock(parentHash, blockTokens));
     }
   }
 

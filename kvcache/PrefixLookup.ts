@@ -7,7 +7,7 @@
  */
 
 import type {BlockPool} from "./BlockPool.ts";
-import {type BlockHashOptions, hashBlock} from "./blockHash.ts";
+import {hashBlock} from "./blockHash.ts";
 import {commonPrefixLength} from "./commonPrefix.ts";
 import type {SequenceBooks} from "./KvCacheManager.ts";
 import {chooseForMiss, isBetterPlacement} from "./placementOrder.ts";
@@ -25,7 +25,6 @@ export interface PrefixMatch {
 export interface PrefixLookupLayout {
   readonly blockSize: number;
   readonly numBlocksPerSequence: number;
-  readonly hashOptions: BlockHashOptions;
   /** A shorter match counts as a miss (see KvCacheConfig.minPrefixMatchTokens). */
   readonly minPrefixMatchTokens: number;
 }
@@ -72,12 +71,12 @@ export class PrefixLookup {
    * Returns `idle` when not even the first block matches.
    */
   #holdersOfLongestChain(tokens: readonly number[], idle: readonly SequenceBooks[]): readonly SequenceBooks[] {
-    const {blockSize, numBlocksPerSequence, hashOptions} = this.#layout;
+    const {blockSize, numBlocksPerSequence} = this.#layout;
     let candidates = idle;
     let parentHash: BlockHash | null = null;
     for (let blockIndex = 0; (blockIndex + 1) * blockSize <= tokens.length; blockIndex++) {
       const start = blockIndex * blockSize;
-      const hash = hashBlock(parentHash, tokens.slice(start, start + blockSize), hashOptions);
+      const hash = hashBlock(parentHash, tokens.slice(start, start + blockSize));
       const holders: SequenceBooks[] = [];
       for (const blockId of this.#pool.findCached(hash)) {
         if (blockId % numBlocksPerSequence === blockIndex) holders.push(this.#sequences[Math.floor(blockId / numBlocksPerSequence)]!);

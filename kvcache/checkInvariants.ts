@@ -10,7 +10,7 @@
  */
 
 import type {BlockPool} from "./BlockPool.ts";
-import {type BlockHashOptions, hashBlock} from "./blockHash.ts";
+import {hashBlock} from "./blockHash.ts";
 import type {SequenceBooks} from "./KvCacheManager.ts";
 import type {KvCacheCounters} from "./types.ts";
 
@@ -19,7 +19,6 @@ export interface KvCacheInternals {
   readonly blockSize: number;
   readonly sequenceCapacity: number;
   readonly numBlocksPerSequence: number;
-  readonly hashOptions: BlockHashOptions;
   readonly pool: BlockPool;
   readonly sequences: readonly Readonly<SequenceBooks>[];
   readonly numIdle: number;
@@ -59,7 +58,7 @@ function checkTables({blockSize, sequenceCapacity, numBlocksPerSequence, pool, s
   return tableOf;
 }
 
-function checkPool({blockSize, hashOptions, pool}: KvCacheInternals, tableOf: readonly (SequenceBooks | undefined)[]): void {
+function checkPool({blockSize, pool}: KvCacheInternals, tableOf: readonly (SequenceBooks | undefined)[]): void {
   let numUsed = 0;
   for (let blockId = 0; blockId < pool.numBlocks; blockId++) {
     const state = pool.getState(blockId);
@@ -80,7 +79,7 @@ function checkPool({blockSize, hashOptions, pool}: KvCacheInternals, tableOf: re
       continue;
     }
     const parentHash = blockIndex === 0 ? null : pool.getHash(blockId - 1);
-    const expected = hashBlock(parentHash, holder.tokens.slice(end - blockSize, end), hashOptions);
+    const expected = hashBlock(parentHash, holder.tokens.slice(end - blockSize, end));
     assertInvariant(hash === expected, `full block ${blockId} has hash ${hash}, its tokens chain to ${expected}`);
   }
   assertInvariant(pool.numUsedBlocks === numUsed, `pool says ${pool.numUsedBlocks} used blocks, block states say ${numUsed}`);

@@ -23,10 +23,6 @@ export interface KvCacheConfig {
   readonly sequenceCapacity: number;
   /** Tokens per block. Default 16. */
   readonly blockSize?: number;
-  /** The model variant (weights, adapter, template), mixed into the hash of every first block. */
-  readonly cacheSalt?: string;
-  /** Seed of the block hash; the default is fixed, so hashes agree across runs and processes. */
-  readonly hashSeed?: number;
   /**
    * A cached prefix shorter than this counts as a miss at placement, so a request sharing only a
    * template's first tokens with an idle conversation goes to the least recently used sequence

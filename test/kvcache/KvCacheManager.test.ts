@@ -6,7 +6,6 @@
  */
 
 import {describe, expect, it} from "vitest";
-import {computeBlockHashes} from "../../kvcache/blockHash.ts";
 import {KvCacheManager} from "../../kvcache/KvCacheManager.ts";
 import type {KvCacheConfig} from "../../kvcache/types.ts";
 
@@ -230,20 +229,5 @@ describe("KvCacheManager placement", () => {
     runToIdle(ledger, [...tokens.slice(0, 5), 77]);
     expect(ledger.counters).toEqual({numPrefixQueryTokensTotal: 38, numPrefixHitTokensTotal: 24, numEvictionsTotal: 1});
     expect(ledger.getSequences()[0]).toMatchObject({numTokens: 6, numBlocks: 2});
-  });
-
-  it("hashes with the cache salt without changing where requests go", () => {
-    const plain = createLedger();
-    const salted = createLedger({cacheSalt: "model-b"});
-    const tokens = range(0, 9);
-    // The ledger hashes as computeBlockHashes does (its invariant check recomputes every hash that way).
-    const saltedHashes = computeBlockHashes(tokens, {blockSize: 4, extraKey: "model-b"});
-    expect(saltedHashes).toHaveLength(2);
-    expect(saltedHashes[0]).not.toBe(computeBlockHashes(tokens, {blockSize: 4})[0]);
-    for (const ledger of [plain, salted]) {
-      runToIdle(ledger, [9, 9, 9, 9, 9]);
-      runToIdle(ledger, tokens);
-      expect(ledger.getComputedBlocks([...tokens.slice(0, 8), 5])).toEqual({sequenceIndex: 1, numComputedTokens: 8});
-    }
   });
 });

@@ -56,7 +56,7 @@ describe("KvCacheManager under random operations", () => {
   it("keeps its invariants and agrees with a plain model", () => {
     const coverage = {numOperations: 0, numBlockHits: 0, numRefusals: 0, numEvictions: 0, numTies: 0, numRollbacks: 0};
     fc.assert(fc.property(configArbitrary, fc.array(operationArbitrary, {minLength: 1, maxLength: 40, size: "max"}), (config, operations) => {
-      const ledger = new KvCacheManager({...config, cacheSalt: "model"});
+      const ledger = new KvCacheManager(config);
       const model: ModelSequence[] = Array.from({length: config.numSequences}, () => ({isRunning: false, tokens: [], lastUsedTick: 0}));
       const counters = {numPrefixQueryTokensTotal: 0, numPrefixHitTokensTotal: 0, numEvictionsTotal: 0};
       let tick = 0;

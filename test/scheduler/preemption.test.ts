@@ -4,6 +4,7 @@
  */
 
 import {describe, expect, it} from "vitest";
+import {choosePreemptionVictims} from "../../scheduler/preemption.ts";
 import type {FinishedRequest} from "../../scheduler/types.ts";
 import {addAll, createHarness, createRequests, promptTokens, referenceOutput} from "../utils/schedulerBuilders.ts";
 
@@ -127,5 +128,19 @@ describe("preemption", () => {
       for (const entry of harness.step().output.scheduled) if (entry.isNewlyPlaced) placements.push(entry.requestId);
     }
     expect(placements).toEqual(["r1", "r2", "late"]);
+  });
+});
+
+describe("choosePreemptionVictims", () => {
+  const entry = (priority: number, admissionOrder = -1) => ({priority, admissionOrder});
+
+  it("lets idle sequences go first, then takes running requests worst first while the queue is strictly better", () => {
+    const running = [entry(2, 0), entry(5, 1), entry(5, 2), entry(3, 3)];
+    // One idle sequence for the first entry; the next three claim 5 (latest first), 5, then 3.
+    expect(choosePreemptionVictims([entry(0), entry(0), entry(1), entry(2), entry(2)], running, 1)).toEqual([running[2], running[1], running[3]]);
+    // An equal priority claims nothing, and the walk stops there.
+    expect(choosePreemptionVictims([entry(5), entry(0)], running, 0)).toEqual([]);
+    expect(choosePreemptionVictims([entry(0), entry(0)], running, 2)).toEqual([]);
+    expect(choosePreemptionVictims([entry(0)], [], 0)).toEqual([]);
   });
 });

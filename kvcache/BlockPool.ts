@@ -1,61 +1,53 @@
 /**
- * The pool of all KV blocks of the context: per block a ref count, whether it holds valid tokens
- * (is resident), and the chained hash of a full block; plus an index from hash to the evictable
- * blocks holding it, which is how a prompt finds cached prefixes. A block is in one of three states:
+ * The pool of all KV blocks of the context: per block its state and, for a full block, its chained
+ * hash; plus an index from hash to the cached blocks holding it, which is how a prompt finds cached
+ * prefixes. A block is in one of three states:
  *
- *   empty  (ref 0, holds nothing)        --acquire-->  used (ref > 0)
- *   used   (ref > 0, held by a request)  --release-->  cached, once the ref count reaches 0
- *   cached (ref 0, resident, evictable)  --acquire-->  used;  --evict-->  empty
+ *   empty  (holds nothing)                      --acquire-->  used
+ *   used   (held by the running sequence)       --release-->  cached
+ *   cached (resident but evictable, by hash)    --acquire-->  used;  --evict-->  empty
  *
- * "Free" blocks are those with ref 0, cached ones included (they can be overwritten at once), so
- * free + used = total. The pool does not know sequences, block tables or tokens, and does not pick
- * which block to allocate: in node-llama-cpp a sequence's KV lives in a fixed region, so the ledger
- * (KvCacheManager) always knows which block comes next. Recency (LRU) is the ledger's too, since a
- * whole idle sequence is what gets reused or overwritten.
+ * A block is held or not, never shared: in node-llama-cpp every sequence owns a private KV region, so
+ * no block has two holders and a ref count would only ever read 0 or 1. The pool does not know
+ * sequences, block tables or tokens, and does not pick which block to allocate: a sequence's KV lives
+ * in a fixed region, so the ledger (KvCacheManager) always knows which block comes next. Recency
+ * (LRU) is the ledger's too, since a whole idle sequence is what gets reused or overwritten.
+ * `getState` and `cachedHashEntries` serve the ledger's invariant checks.
  */
 
 import type {BlockHash} from "./types.ts";
 
-/** Ref counts, residency and hashes of a fixed set of blocks, with a hash index of cached ones. */
+/** Where a block is in its life; see the file comment. */
+export type BlockState = "empty" | "used" | "cached";
+
+const EMPTY = 0;
+const USED = 1;
+const CACHED = 2;
+const STATE_NAMES: readonly BlockState[] = ["empty", "used", "cached"];
+
+/** States and hashes of a fixed set of blocks, with a hash index of the cached ones. */
 export class BlockPool {
   readonly numBlocks: number;
-  readonly #refCounts: Int32Array;
-  readonly #isResident: Uint8Array;
+  readonly #states: Uint8Array;
   readonly #hashes: (BlockHash | null)[];
-  /** Cached (ref 0, resident) blocks that carry a hash, by hash. */
+  /** Cached blocks that carry a hash, by hash. */
   readonly #cachedByHash = new Map<BlockHash, Set<number>>();
   #numUsed = 0;
-  #numCached = 0;
 
   constructor(numBlocks: number) {
     if (!Number.isInteger(numBlocks) || numBlocks < 1) throw new RangeError(`numBlocks must be an integer >= 1, got ${numBlocks}`);
     this.numBlocks = numBlocks;
-    this.#refCounts = new Int32Array(numBlocks);
-    this.#isResident = new Uint8Array(numBlocks);
+    this.#states = new Uint8Array(numBlocks);
     this.#hashes = new Array<BlockHash | null>(numBlocks).fill(null);
   }
 
-  /** Blocks with a ref count above 0. */
+  /** Blocks held by a running sequence. */
   get numUsedBlocks(): number {
     return this.#numUsed;
   }
 
-  /** Blocks with ref count 0, cached ones included. */
-  get numFreeBlocks(): number {
-    return this.numBlocks - this.#numUsed;
-  }
-
-  /** Blocks with ref count 0 that still hold valid tokens (evictable). */
-  get numCachedBlocks(): number {
-    return this.#numCached;
-  }
-
-  getRefCount(blockId: number): number {
-    return this.#refCounts[this.#checkId(blockId)]!;
-  }
-
-  isResident(blockId: number): boolean {
-    return this.#isResident[this.#checkId(blockId)] === 1;
+  getState(blockId: number): BlockState {
+    return STATE_NAMES[this.#states[this.#checkId(blockId)]!]!;
   }
 
   getHash(blockId: number): BlockHash | null {
@@ -73,29 +65,24 @@ export class BlockPool {
   }
 
   /**
-   * Takes a reference. An empty block becomes resident (its content is whatever the holder writes);
-   * a cached block is reused with its content and hash, and leaves the hash index.
+   * Takes the block for its sequence. An empty block starts holding whatever the holder writes; a
+   * cached block is reused with its content and hash, and leaves the hash index.
    */
   acquire(blockId: number): void {
     this.#checkId(blockId);
-    if (this.#refCounts[blockId] === 0) {
-      this.#numUsed++;
-      if (this.#isResident[blockId] === 1) {
-        this.#numCached--;
-        this.#unindex(blockId);
-      }
-      this.#isResident[blockId] = 1;
-    }
-    this.#refCounts[blockId]!++;
+    const state = this.#states[blockId];
+    if (state === USED) throw new Error(`block ${blockId} is already held`);
+    if (state === CACHED) this.#unindex(blockId);
+    this.#states[blockId] = USED;
+    this.#numUsed++;
   }
 
-  /** Drops a reference; at 0 the block is cached: resident, evictable, findable by its hash. */
+  /** Lets a used block go: it is cached, resident and evictable, findable by its hash. */
   release(blockId: number): void {
     this.#checkId(blockId);
-    if (this.#refCounts[blockId] === 0) throw new Error(`block ${blockId} released more often than acquired`);
-    if (--this.#refCounts[blockId]! > 0) return;
+    if (this.#states[blockId] !== USED) throw new Error(`block ${blockId} is released but not held`);
+    this.#states[blockId] = CACHED;
     this.#numUsed--;
-    this.#numCached++;
     const hash = this.#hashes[blockId];
     if (hash != null) this.#index(hash, blockId);
   }
@@ -103,19 +90,19 @@ export class BlockPool {
   /** Sets or clears the hash of a used block, when it fills up or is cut back to partial. */
   setHash(blockId: number, hash: BlockHash | null): void {
     this.#checkId(blockId);
-    if (this.#refCounts[blockId] === 0) throw new Error(`block ${blockId} is not in use; only its holder may rewrite it`);
+    if (this.#states[blockId] !== USED) throw new Error(`block ${blockId} is not in use; only its holder may rewrite it`);
     this.#hashes[blockId] = hash;
   }
 
   /** Discards a cached block's content: it becomes empty. */
   evict(blockId: number): void {
     this.#checkId(blockId);
-    if (this.#refCounts[blockId] !== 0) throw new Error(`block ${blockId} is in use and cannot be evicted`);
-    if (this.#isResident[blockId] === 0) throw new Error(`block ${blockId} holds nothing to evict`);
+    const state = this.#states[blockId];
+    if (state === USED) throw new Error(`block ${blockId} is in use and cannot be evicted`);
+    if (state === EMPTY) throw new Error(`block ${blockId} holds nothing to evict`);
     this.#unindex(blockId);
     this.#hashes[blockId] = null;
-    this.#isResident[blockId] = 0;
-    this.#numCached--;
+    this.#states[blockId] = EMPTY;
   }
 
   #index(hash: BlockHash, blockId: number): void {

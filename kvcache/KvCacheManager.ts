@@ -1,14 +1,16 @@
 /**
  * The paged-KV ledger: for every sequence of the context, the tokens it holds and its block table;
  * prefix lookups among idle sequences; allocation within a sequence's fixed region; and counters for
- * metrics. It follows vLLM's contract (`getComputedBlocks`, `allocateSlots` returning null when
- * memory is short, `free`) over the physical truth of node-llama-cpp: each sequence has a private
- * region of `sequenceCapacity` tokens, nothing is shared or copied, and a finished sequence keeps
- * its tokens (idle: resident but evictable) until a new request is placed into it.
+ * metrics. It follows vLLM's contract (`getComputedBlocks`, `allocateSlots` refusing when memory is
+ * short, `free`) over the physical truth of node-llama-cpp: each sequence has a private region of
+ * `sequenceCapacity` tokens, nothing is shared or copied, and a finished sequence keeps its tokens
+ * (idle: resident but evictable) until a new request is placed into it.
  *
  * Pure and synchronous; it knows no requests (sequences are named by index), decides no admission
- * order and never touches the model. Block ref counts and the hash index are BlockPool's, hashing
- * is blockHash.ts's.
+ * order and never touches the model. Block states and the hash index are BlockPool's, the prefix
+ * search is PrefixLookup's, hashing is blockHash.ts's. Every public member has a caller in the
+ * scheduler (admission, placement, chunks, release, host-tier restores, stats) or is the invariant
+ * check; block ids stay inside, since a sequence's blocks follow from its index.
  *
  * Block j of sequence s is always block s * numBlocksPerSequence + j, and holds its tokens
  * [j * blockSize, (j + 1) * blockSize). Hashes only narrow the search for a cached prefix: the
@@ -16,13 +18,11 @@
  */
 
 import {BlockPool} from "./BlockPool.ts";
-import {type BlockHashOptions, computeBlockHashes, hashBlock} from "./blockHash.ts";
+import {hashBlock} from "./blockHash.ts";
 import {checkKvCacheInvariants} from "./checkInvariants.ts";
 import {commonPrefixLength} from "./commonPrefix.ts";
-import {chooseForMiss, isBetterPlacement} from "./placementOrder.ts";
-import type {
-  AllocationRequest, BlockHash, ComputedBlocks, KvAllocation, KvCacheConfig, KvCacheCounters, KvSequenceView, PrefixMatch
-} from "./types.ts";
+import {PrefixLookup} from "./PrefixLookup.ts";
+import type {AllocationRequest, ComputedBlocks, KvCacheConfig, KvCacheCounters, KvSequenceView} from "./types.ts";
 
 export const DEFAULT_BLOCK_SIZE = 16;
 
@@ -41,40 +41,40 @@ export interface SequenceBooks {
 
 /** Books of a context's KV cache in blocks; see the file comment. */
 export class KvCacheManager {
-  readonly blockSize: number;
+  /** Tokens one sequence's region holds; the scheduler refuses prompts that leave no room to generate. */
   readonly sequenceCapacity: number;
-  readonly numBlocksPerSequence: number;
-  readonly #hashOptions: BlockHashOptions;
-  readonly #minPrefixMatchTokens: number;
+  readonly #blockSize: number;
+  readonly #numBlocksPerSequence: number;
   readonly #pool: BlockPool;
+  readonly #prefixLookup: PrefixLookup;
   readonly #sequences: SequenceBooks[];
   #tick = 0;
   #numIdle: number;
   readonly #counters = {numPrefixQueryTokensTotal: 0, numPrefixHitTokensTotal: 0, numEvictionsTotal: 0};
 
   constructor(config: KvCacheConfig) {
-    const {numSequences, sequenceCapacity, blockSize = DEFAULT_BLOCK_SIZE, cacheSalt, hashSeed, minPrefixMatchTokens = 0} = config;
+    const {numSequences, sequenceCapacity, blockSize = DEFAULT_BLOCK_SIZE, minPrefixMatchTokens = 0} = config;
     requireInteger("minPrefixMatchTokens", minPrefixMatchTokens, 0);
-    this.#minPrefixMatchTokens = minPrefixMatchTokens;
     requireInteger("numSequences", numSequences, 1);
     requireInteger("sequenceCapacity", sequenceCapacity, 1);
     requireInteger("blockSize", blockSize, 1);
-    if (hashSeed !== undefined) requireInteger("hashSeed", hashSeed, 0);
-    this.blockSize = blockSize;
+    const numBlocksPerSequence = Math.ceil(sequenceCapacity / blockSize);
     this.sequenceCapacity = sequenceCapacity;
-    this.numBlocksPerSequence = Math.ceil(sequenceCapacity / blockSize);
-    this.#hashOptions = {seed: hashSeed, extraKey: cacheSalt};
-    this.#pool = new BlockPool(numSequences * this.numBlocksPerSequence);
+    this.#blockSize = blockSize;
+    this.#numBlocksPerSequence = numBlocksPerSequence;
+    this.#pool = new BlockPool(numSequences * numBlocksPerSequence);
     this.#sequences = Array.from({length: numSequences}, (_, index) => ({
-      index, firstBlockId: index * this.numBlocksPerSequence, isRunning: false, tokens: [], blockIds: [], lastUsedTick: 0
+      index, firstBlockId: index * numBlocksPerSequence, isRunning: false, tokens: [], blockIds: [], lastUsedTick: 0
     }));
     this.#numIdle = numSequences;
+    this.#prefixLookup = new PrefixLookup(this.#pool, this.#sequences, {blockSize, numBlocksPerSequence, minPrefixMatchTokens});
   }
 
   get numSequences(): number {
     return this.#sequences.length;
   }
 
+  /** Sequences no request owns: how many requests can be admitted now. */
   get numIdleSequences(): number {
     return this.#numIdle;
   }
@@ -88,16 +88,6 @@ export class KvCacheManager {
     return this.#pool.numUsedBlocks;
   }
 
-  /** Blocks not held by a running sequence: empty, or cached by an idle one. */
-  get numFreeBlocks(): number {
-    return this.#pool.numFreeBlocks;
-  }
-
-  /** Blocks of idle sequences still holding valid tokens. */
-  get numCachedBlocks(): number {
-    return this.#pool.numCachedBlocks;
-  }
-
   /** Fraction of all blocks held by running sequences, 0..1. */
   usage(): number {
     return this.#pool.numUsedBlocks / this.#pool.numBlocks;
@@ -107,80 +97,34 @@ export class KvCacheManager {
     return {...this.#counters};
   }
 
-  /** The chained hashes of the full blocks of `tokens`, as this ledger (seed, salt, block size) computes them. */
-  getBlockHashes(tokens: readonly number[]): BlockHash[] {
-    return computeBlockHashes(tokens, {...this.#hashOptions, blockSize: this.blockSize});
-  }
-
-  /**
-   * The idle sequence sharing the longest token prefix with `tokens`; ties and misses go to the least
-   * recently used one (then the lowest index). Null when no sequence is idle. A query only: it counts
-   * nothing and changes nothing.
-   */
-  findLongestPrefix(tokens: readonly number[]): PrefixMatch | null {
-    if (this.#numIdle === 0) return null;
-    let candidates = this.#sequences.filter(({isRunning}) => !isRunning);
-    // Walk the prompt's full blocks while some idle sequence holds the same chain; each step keeps only
-    // the sequences matching one more block, which are exactly those sharing the longest prefix so far.
-    let parentHash: BlockHash | null = null;
-    for (let blockIndex = 0; (blockIndex + 1) * this.blockSize <= tokens.length; blockIndex++) {
-      const start = blockIndex * this.blockSize;
-      const hash = hashBlock(parentHash, tokens.slice(start, start + this.blockSize), this.#hashOptions);
-      const holders: SequenceBooks[] = [];
-      for (const blockId of this.#pool.findCached(hash)) {
-        if (blockId % this.numBlocksPerSequence === blockIndex) holders.push(this.#sequences[Math.floor(blockId / this.numBlocksPerSequence)]!);
-      }
-      if (holders.length === 0) break;
-      candidates = holders;
-      parentHash = hash;
-    }
-    // Tokens decide, not hashes: a collision can only shorten the match, never fake one.
-    let best: SequenceBooks | undefined;
-    let bestLength = -1;
-    for (const candidate of candidates) {
-      const length = commonPrefixLength(candidate.tokens, tokens);
-      if (best === undefined || length > bestLength || (length === bestLength && isBetterPlacement(candidate, best, this.#sequences))) {
-        best = candidate;
-        bestLength = length;
-      }
-    }
-    if (bestLength < this.#minPrefixMatchTokens) {
-      // A miss: fewest runs of consecutive running sequences added, then least recently used.
-      const chosen = chooseForMiss(this.#sequences);
-      return {sequenceIndex: chosen.index, numCachedTokens: commonPrefixLength(chosen.tokens, tokens)};
-    }
-    return {sequenceIndex: best!.index, numCachedTokens: bestLength};
-  }
-
   /**
    * Where to place a request with these tokens and how many of them are already resident there: the
-   * longest cached prefix, but never the last token, which must be fed again to produce logits. Null
-   * when no sequence is idle. Commit the choice with `allocateSlots`.
+   * longest cached prefix (ties and misses as placementOrder.ts orders them), but never the last
+   * token, which must be fed again to produce logits. Null when no sequence is idle. A query only: it
+   * counts nothing and changes nothing; commit the choice with `allocateSlots`.
    */
   getComputedBlocks(tokens: readonly number[]): ComputedBlocks | null {
     if (tokens.length === 0) throw new RangeError("cannot look up an empty token list");
-    const match = this.findLongestPrefix(tokens);
+    const match = this.#prefixLookup.findLongestPrefix(tokens);
     if (match === null) return null;
-    const numComputedTokens = Math.min(match.numCachedTokens, tokens.length - 1);
-    const {blockIds} = this.#sequences[match.sequenceIndex]!;
-    return {sequenceIndex: match.sequenceIndex, numComputedTokens, blockIds: blockIds.slice(0, this.#numBlocksFor(numComputedTokens))};
+    return {sequenceIndex: match.sequenceIndex, numComputedTokens: Math.min(match.numCachedTokens, tokens.length - 1)};
   }
 
   /**
-   * Makes the sequence hold `tokens[0 .. numComputedTokens + numNewTokens)`, or returns null, changing
-   * nothing, when that exceeds its region. On an idle sequence this is a placement: it becomes running,
+   * Makes the sequence hold `tokens[0 .. numComputedTokens + numNewTokens)` and returns true, or
+   * returns false, changing nothing, when that exceeds its region. On an idle sequence this is a placement: it becomes running,
    * keeps its first `numComputedTokens` tokens (which must be a common prefix with `tokens`) and drops
    * the rest; the prefix query and hit are counted here. On a running sequence, a `numComputedTokens`
    * below what it holds rolls it back first (a step that sampled nothing is fed again).
    */
-  allocateSlots(request: AllocationRequest): KvAllocation | null {
+  allocateSlots(request: AllocationRequest): boolean {
     const {sequenceIndex, tokens, numComputedTokens, numNewTokens} = request;
     const sequence = this.#sequenceAt(sequenceIndex);
     requireInteger("numComputedTokens", numComputedTokens, 0);
     requireInteger("numNewTokens", numNewTokens, 0);
     const numTokens = numComputedTokens + numNewTokens;
     if (numTokens > tokens.length) throw new RangeError(`cannot hold ${numTokens} of ${tokens.length} tokens`);
-    if (numTokens > this.sequenceCapacity) return null;
+    if (numTokens > this.sequenceCapacity) return false;
     if (sequence.isRunning) {
       if (numComputedTokens > sequence.tokens.length) {
         throw new RangeError(`sequence ${sequenceIndex} holds ${sequence.tokens.length} tokens, ${numComputedTokens} claimed computed`);
@@ -189,9 +133,8 @@ export class KvCacheManager {
     } else {
       this.#place(sequence, tokens, numComputedTokens);
     }
-    const numBlocksBefore = sequence.blockIds.length;
     this.#append(sequence, tokens, numTokens);
-    return {sequenceIndex, numTokens, newBlockIds: sequence.blockIds.slice(numBlocksBefore)};
+    return true;
   }
 
   /**
@@ -213,18 +156,6 @@ export class KvCacheManager {
     this.#numIdle++;
   }
 
-  /** Discards everything an idle sequence holds; returns how many blocks that emptied. */
-  evict(sequenceIndex: number): number {
-    const sequence = this.#sequenceAt(sequenceIndex);
-    if (sequence.isRunning) throw new Error(`sequence ${sequenceIndex} is running and cannot be evicted`);
-    const numBlocks = sequence.blockIds.length;
-    if (numBlocks > 0) this.#counters.numEvictionsTotal++;
-    for (const blockId of sequence.blockIds) this.#pool.evict(blockId);
-    sequence.tokens.length = 0;
-    sequence.blockIds.length = 0;
-    return numBlocks;
-  }
-
   /**
    * Makes an idle sequence hold exactly `tokens`, as when the engine restores a saved state into it
    * from the host-memory tier: what it held before is evicted, the new blocks are cached (ref 0) and
@@ -234,7 +165,7 @@ export class KvCacheManager {
     const sequence = this.#sequenceAt(sequenceIndex);
     if (sequence.isRunning) throw new Error(`sequence ${sequenceIndex} is running and cannot be restored into`);
     if (tokens.length > this.sequenceCapacity) throw new RangeError(`cannot restore ${tokens.length} tokens into sequence ${sequenceIndex}`);
-    this.evict(sequenceIndex);
+    this.#evict(sequence);
     sequence.isRunning = true;
     this.#numIdle--;
     this.#append(sequence, tokens, tokens.length);
@@ -246,16 +177,11 @@ export class KvCacheManager {
     return this.#sequences.map(({index, isRunning, tokens, blockIds}) => ({index, isRunning, numTokens: tokens.length, numBlocks: blockIds.length}));
   }
 
-  /** The block ids a sequence holds, in token order. */
-  getBlockTable(sequenceIndex: number): readonly number[] {
-    return [...this.#sequenceAt(sequenceIndex).blockIds];
-  }
-
   /** Throws an Error naming the first violated invariant of the ledger. */
   checkInvariants(): void {
     checkKvCacheInvariants({
-      blockSize: this.blockSize, sequenceCapacity: this.sequenceCapacity, numBlocksPerSequence: this.numBlocksPerSequence,
-      hashOptions: this.#hashOptions, pool: this.#pool, sequences: this.#sequences, numIdle: this.#numIdle,
+      blockSize: this.#blockSize, sequenceCapacity: this.sequenceCapacity, numBlocksPerSequence: this.#numBlocksPerSequence,
+      pool: this.#pool, sequences: this.#sequences, numIdle: this.#numIdle,
       tick: this.#tick, counters: this.counters
     });
   }
@@ -277,6 +203,14 @@ export class KvCacheManager {
     this.#truncate(sequence, numComputedTokens);
   }
 
+  /** Discards everything an idle sequence holds. */
+  #evict(sequence: SequenceBooks): void {
+    if (sequence.blockIds.length > 0) this.#counters.numEvictionsTotal++;
+    for (const blockId of sequence.blockIds) this.#pool.evict(blockId);
+    sequence.tokens.length = 0;
+    sequence.blockIds.length = 0;
+  }
+
   /** Cuts a running sequence back to `numTokens` tokens, emptying the blocks past them. */
   #truncate(sequence: SequenceBooks, numTokens: number): void {
     const numBlocks = this.#numBlocksFor(numTokens);
@@ -287,13 +221,13 @@ export class KvCacheManager {
       this.#pool.evict(blockId);
     }
     // A full block cut back to partial no longer has the content its hash names.
-    if (numTokens % this.blockSize !== 0 && numTokens < sequence.tokens.length) this.#pool.setHash(sequence.blockIds.at(-1)!, null);
+    if (numTokens % this.#blockSize !== 0 && numTokens < sequence.tokens.length) this.#pool.setHash(sequence.blockIds.at(-1)!, null);
     sequence.tokens.length = Math.min(sequence.tokens.length, numTokens);
   }
 
   /** Appends `tokens[held .. numTokens)` to a running sequence, taking blocks and hashing full ones. */
   #append(sequence: SequenceBooks, tokens: readonly number[], numTokens: number): void {
-    const {blockSize} = this;
+    const blockSize = this.#blockSize;
     for (let position = sequence.tokens.length; position < numTokens; position++) {
       if (position % blockSize === 0) {
         const blockId = sequence.firstBlockId + sequence.blockIds.length;
@@ -305,12 +239,12 @@ export class KvCacheManager {
       const blockIndex = (position + 1) / blockSize - 1;
       const parentHash = blockIndex === 0 ? null : this.#pool.getHash(sequence.blockIds[blockIndex - 1]!);
       const blockTokens = sequence.tokens.slice(blockIndex * blockSize, position + 1);
-      this.#pool.setHash(sequence.blockIds[blockIndex]!, hashBlock(parentHash, blockTokens, this.#hashOptions));
+      this.#pool.setHash(sequence.blockIds[blockIndex]!, hashBlock(parentHash, blockTokens));
     }
   }
 
   #numBlocksFor(numTokens: number): number {
-    return Math.ceil(numTokens / this.blockSize);
+    return Math.ceil(numTokens / this.#blockSize);
   }
 
   #sequenceAt(sequenceIndex: number): SequenceBooks {

@@ -3,14 +3,14 @@
  * only reads, never repairs, and recomputes every hash, so it is for tests and debugging, not the
  * serving hot path. The ledger itself is KvCacheManager.ts; the pool's state machine is BlockPool.ts.
  *
- * Checked: free + used = total; ref counts never negative; every block in at most one block table,
- * at its place in its sequence's region; ref count = 1 exactly for blocks of running sequences;
- * resident exactly when in a table; full blocks (and only they) carry the right chained hash; the
- * hash index lists exactly the cached hashed blocks; counts and counters agree with the books.
+ * Checked: every block in at most one block table, at its place in its sequence's region; a block is
+ * used exactly when its sequence runs, cached exactly when its sequence is idle, empty exactly when
+ * in no table; full blocks (and only they) carry the right chained hash; the hash index lists exactly
+ * the cached hashed blocks; counts and counters agree with the books.
  */
 
 import type {BlockPool} from "./BlockPool.ts";
-import {type BlockHashOptions, hashBlock} from "./blockHash.ts";
+import {hashBlock} from "./blockHash.ts";
 import type {SequenceBooks} from "./KvCacheManager.ts";
 import type {KvCacheCounters} from "./types.ts";
 
@@ -19,7 +19,6 @@ export interface KvCacheInternals {
   readonly blockSize: number;
   readonly sequenceCapacity: number;
   readonly numBlocksPerSequence: number;
-  readonly hashOptions: BlockHashOptions;
   readonly pool: BlockPool;
   readonly sequences: readonly Readonly<SequenceBooks>[];
   readonly numIdle: number;
@@ -59,18 +58,15 @@ function checkTables({blockSize, sequenceCapacity, numBlocksPerSequence, pool, s
   return tableOf;
 }
 
-function checkPool({blockSize, hashOptions, pool}: KvCacheInternals, tableOf: readonly (SequenceBooks | undefined)[]): void {
+function checkPool({blockSize, pool}: KvCacheInternals, tableOf: readonly (SequenceBooks | undefined)[]): void {
   let numUsed = 0;
-  let numCached = 0;
   for (let blockId = 0; blockId < pool.numBlocks; blockId++) {
-    const refCount = pool.getRefCount(blockId);
+    const state = pool.getState(blockId);
     const holder = tableOf[blockId];
-    assertInvariant(refCount >= 0, `block ${blockId} has a negative ref count ${refCount}`);
     // Regions are private, so a block is held by its own sequence or by nobody.
-    assertInvariant(refCount === (holder?.isRunning === true ? 1 : 0), `block ${blockId} has ref count ${refCount}, its sequence is ${describe(holder)}`);
-    assertInvariant(pool.isResident(blockId) === (holder !== undefined), `block ${blockId} is ${pool.isResident(blockId) ? "" : "not "}resident, its sequence is ${describe(holder)}`);
-    if (refCount > 0) numUsed++;
-    else if (holder !== undefined) numCached++;
+    const expectedState = holder === undefined ? "empty" : holder.isRunning ? "used" : "cached";
+    assertInvariant(state === expectedState, `block ${blockId} is ${state}, its sequence is ${describe(holder)}`);
+    if (state === "used") numUsed++;
     const hash = pool.getHash(blockId);
     if (holder === undefined) {
       assertInvariant(hash === null, `empty block ${blockId} keeps a hash`);
@@ -83,12 +79,10 @@ function checkPool({blockSize, hashOptions, pool}: KvCacheInternals, tableOf: re
       continue;
     }
     const parentHash = blockIndex === 0 ? null : pool.getHash(blockId - 1);
-    const expected = hashBlock(parentHash, holder.tokens.slice(end - blockSize, end), hashOptions);
+    const expected = hashBlock(parentHash, holder.tokens.slice(end - blockSize, end));
     assertInvariant(hash === expected, `full block ${blockId} has hash ${hash}, its tokens chain to ${expected}`);
   }
-  assertInvariant(pool.numUsedBlocks === numUsed, `pool says ${pool.numUsedBlocks} used blocks, ref counts say ${numUsed}`);
-  assertInvariant(pool.numCachedBlocks === numCached, `pool says ${pool.numCachedBlocks} cached blocks, books say ${numCached}`);
-  assertInvariant(pool.numFreeBlocks + pool.numUsedBlocks === pool.numBlocks, `${pool.numFreeBlocks} free + ${pool.numUsedBlocks} used != ${pool.numBlocks} blocks`);
+  assertInvariant(pool.numUsedBlocks === numUsed, `pool says ${pool.numUsedBlocks} used blocks, block states say ${numUsed}`);
 }
 
 function checkHashIndex({pool}: KvCacheInternals): void {
@@ -98,12 +92,12 @@ function checkHashIndex({pool}: KvCacheInternals): void {
     for (const blockId of blockIds) {
       numIndexed++;
       assertInvariant(pool.getHash(blockId) === hash, `block ${blockId} is indexed under ${hash} but hashes to ${pool.getHash(blockId)}`);
-      assertInvariant(pool.getRefCount(blockId) === 0 && pool.isResident(blockId), `block ${blockId} is indexed but not cached`);
+      assertInvariant(pool.getState(blockId) === "cached", `block ${blockId} is indexed but ${pool.getState(blockId)}`);
     }
   }
   let numHashedCached = 0;
   for (let blockId = 0; blockId < pool.numBlocks; blockId++) {
-    if (pool.getRefCount(blockId) === 0 && pool.getHash(blockId) !== null) numHashedCached++;
+    if (pool.getState(blockId) === "cached" && pool.getHash(blockId) !== null) numHashedCached++;
   }
   assertInvariant(numIndexed === numHashedCached, `${numIndexed} blocks indexed by hash, ${numHashedCached} cached blocks carry one`);
 }

@@ -1,10 +1,11 @@
 /**
- * The paged-KV ledger's public surface: the manager, the block hash (for a host tier to look blocks
- * up by), and the records. The pool and the invariant checks stay behind the manager.
+ * The paged-KV ledger's public surface, and the only way code outside kvcache/ imports it: the
+ * manager (the scheduler's), the block size default and the block hash with the common-prefix rule
+ * (the engine's host-memory tier looks its saved prefixes up the same way), and the records. The
+ * pool, the prefix lookup and the invariant checks stay behind the manager.
  */
 
 export {DEFAULT_BLOCK_SIZE, KvCacheManager} from "./KvCacheManager.ts";
 export {commonPrefixLength} from "./commonPrefix.ts";
-export {computeBlockHashes, DEFAULT_BLOCK_HASH_SEED, hashBlock} from "./blockHash.ts";
-export type {BlockHashesOptions, BlockHashOptions} from "./blockHash.ts";
+export {computeBlockHashes} from "./blockHash.ts";
 export type * from "./types.ts";

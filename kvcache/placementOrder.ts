@@ -1,13 +1,12 @@
 /**
  * Orders idle sequences for placement: which one a request takes when none holds a useful prefix
  * (a miss), and which of several holding the same prefix (a tie). The longest prefix itself wins
- * before either. Owns only these comparisons; the
- * prefix search itself is KvCacheManager's.
+ * before either. Owns only these comparisons; the prefix search itself is PrefixLookup's.
  *
  * Why runs matter: node-llama-cpp gives every sequence its own KV stream, and llama.cpp then splits a
  * batch into micro-batches of consecutive increasing sequence ids (`split_equal(..., sequential)`),
  * each a full pass over the weights. Four running sequences at 0-3 decode in one pass; at 0, 2, 4, 6
- * in four (small preset: 12-14 vs 23-24 ms a step).
+ * in four.
  */
 
 /** What placement needs to know of a sequence. */

@@ -23,10 +23,6 @@ export interface KvCacheConfig {
   readonly sequenceCapacity: number;
   /** Tokens per block. Default 16. */
   readonly blockSize?: number;
-  /** The model variant (weights, adapter, template), mixed into the hash of every first block. */
-  readonly cacheSalt?: string;
-  /** Seed of the block hash; the default is fixed, so hashes agree across runs and processes. */
-  readonly hashSeed?: number;
   /**
    * A cached prefix shorter than this counts as a miss at placement, so a request sharing only a
    * template's first tokens with an idle conversation goes to the least recently used sequence
@@ -35,21 +31,15 @@ export interface KvCacheConfig {
   readonly minPrefixMatchTokens?: number;
 }
 
-/** Where a prompt's longest cached prefix lies. */
-export interface PrefixMatch {
-  /** The idle sequence holding it. */
-  readonly sequenceIndex: number;
-  /** Leading tokens that sequence shares with the prompt, uncapped (may be the whole prompt). */
-  readonly numCachedTokens: number;
-}
-
-/** What a placement may skip computing; see `KvCacheManager.getComputedBlocks`. */
+/**
+ * Where a placement goes and what it may skip computing; see `KvCacheManager.getComputedBlocks`. The
+ * blocks holding those tokens are the first `ceil(numComputedTokens / blockSize)` of the sequence's
+ * region, so they need no list here.
+ */
 export interface ComputedBlocks {
   readonly sequenceIndex: number;
   /** Leading tokens already resident, never all of them: the last one is fed again for its logits. */
   readonly numComputedTokens: number;
-  /** The blocks holding those tokens, in order (the last one may be partial). */
-  readonly blockIds: readonly number[];
 }
 
 /** What `allocateSlots` asks for. */
@@ -61,15 +51,6 @@ export interface AllocationRequest {
   readonly numComputedTokens: number;
   /** Tokens to be fed next, right after `numComputedTokens`. */
   readonly numNewTokens: number;
-}
-
-/** A granted allocation. */
-export interface KvAllocation {
-  readonly sequenceIndex: number;
-  /** Tokens the sequence holds now, counting those about to be fed. */
-  readonly numTokens: number;
-  /** Blocks this allocation added to the sequence's block table. */
-  readonly newBlockIds: readonly number[];
 }
 
 /** Cumulative counters, for metrics. Device-resident tier only; a host tier counts its own. */

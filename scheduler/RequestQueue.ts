@@ -2,8 +2,8 @@
  * The scheduler's queue of requests that wait for a sequence: new arrivals and preempted requests.
  * It owns the order only (fcfs or priority, with preempted requests first within their priority
  * class); it does not decide when an entry is admitted, how many entries may wait, or what a request
- * holds. Entries are kept sorted, so `peek`/`pop` are O(1) and insertion/removal are a binary search
- * plus one splice.
+ * holds. Entries are kept sorted best first, so `pop` takes the first one and insertion and removal
+ * are a binary search plus one splice.
  */
 
 import type {SchedulingPolicy} from "./types.ts";
@@ -49,11 +49,7 @@ export class RequestQueue<T extends QueueEntry> implements Iterable<T> {
     this.#entries.splice(index, 0, entry);
   }
 
-  /** The entry that would be admitted next. */
-  peek(): T | undefined {
-    return this.#entries[0];
-  }
-
+  /** Takes the entry to admit next. */
   pop(): T | undefined {
     return this.#entries.shift();
   }

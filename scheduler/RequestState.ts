@@ -25,7 +25,6 @@ export interface RequestState {
   isNewlyPlaced: boolean;
   /** The host-tier state to restore before the first chunk after placement; cleared once sent. */
   restoreFrom: {readonly key: string} | undefined;
-  numPreemptions: number;
   readonly isSpeculationAllowed: boolean;
 }
 

@@ -1,28 +1,26 @@
 /**
  * The scheduler: decides, step by step, which tokens of which requests go into the next batch. It
- * owns request lifecycles (admission, preemption, abort, deadlines, finishing) and the per-step token
- * budget; which request owns which sequence is SequenceTable's, what the sequences hold and
- * prefix-aware placement are the KV ledger's (kvcache/), the queue order is RequestQueue's. It does
- * not run the model, sample, detokenize, match stop strings or keep time (the clock is injected); it
- * is pure and synchronous, and `schedule()` and `update()` must alternate.
- *
- * A step is built in three passes under one budget of `maxNumBatchedTokens`:
- *   1. every running request in decode (one token left to feed) gets that token;
- *   2. running requests still prefilling get chunks, in admission order;
- *   3. waiting and preempted requests are placed into free sequences and get a first chunk.
- * With speculative decoding, decodes that sample may also get draft tokens from what the budget left
- * after pass 1 (see SpeculationPolicy.ts for how many).
+ * owns request lifecycles (admission, preemption, abort, deadlines, finishing) and applies executed
+ * steps. The three passes that fill a step under its token budget are buildStep.ts's, the choice of
+ * preemption victims is preemption.ts's, which request owns which sequence is SequenceTable's, the
+ * queue order is RequestQueue's. The KV ledger (kvcache/) is the one record of the sequences: what
+ * they hold, prefix-aware placement, how many are idle (so how many requests can be admitted) and
+ * how long a sequence may grow. It does not run the model, sample, detokenize, match stop strings
+ * or keep time (the clock is injected); it is pure and synchronous, and `schedule()` and `update()`
+ * must alternate.
  */
 
 import {KvCacheManager} from "../kvcache/index.ts";
+import {buildStep} from "./buildStep.ts";
 import {checkSchedulerInvariants, validateConfig, validateSpec} from "./checkInvariants.ts";
+import {choosePreemptionVictims} from "./preemption.ts";
 import {RequestQueue} from "./RequestQueue.ts";
 import {SequenceTable} from "./SequenceTable.ts";
-import {isInDecode, lengthReason, numRemaining, type RequestState} from "./RequestState.ts";
+import {lengthReason, type RequestState} from "./RequestState.ts";
 import {StepSpeculation} from "./StepSpeculation.ts";
 import type {
-  AddRequestResult, FinishReason, FinishedRequest, ScheduledRequest, SchedulerConfig,
-  SchedulerOutput, SchedulerRequestSpec, SchedulerRequestView, SchedulerStats, SequenceView, StepResult
+  AddRequestResult, FinishReason, FinishedRequest, SchedulerConfig, SchedulerOutput, SchedulerRequestSpec,
+  SchedulerStats, SequenceView, StepResult
 } from "./types.ts";
 
 /** @internal What the last `schedule()` did, kept so invariants can verify the budget and decode-first. */
@@ -55,13 +53,13 @@ export class Scheduler {
     validateConfig(config);
     this.#config = config;
     this.#queue = new RequestQueue(config.policy);
-    const {numSequences, sequenceCapacity, blockSize, cacheSalt, minPrefixMatchTokens} = config;
-    this.#kvCache = new KvCacheManager({numSequences, sequenceCapacity, blockSize, cacheSalt, minPrefixMatchTokens});
+    const {numSequences, sequenceCapacity, blockSize, minPrefixMatchTokens} = config;
+    this.#kvCache = new KvCacheManager({numSequences, sequenceCapacity, blockSize, minPrefixMatchTokens});
     this.#sequences = new SequenceTable(this.#kvCache, {
       isPrefixCachingEnabled: config.isPrefixCachingEnabled ?? true,
       hostPrefixIndex: config.hostPrefixIndex
     });
-    this.#speculation = config.speculation ? new StepSpeculation(config.speculation, config.clock, config.sequenceCapacity) : null;
+    this.#speculation = config.speculation ? new StepSpeculation(config.speculation, config.clock, this.#kvCache.sequenceCapacity) : null;
   }
 
   /** Queues a request. Throws RangeError on a malformed spec; refusals are returned, not thrown. */
@@ -69,13 +67,13 @@ export class Scheduler {
     validateSpec(spec);
     if (this.#requests.has(spec.id)) return {isAccepted: false, reason: "duplicate_id"};
     // At least one token must be generable: the prompt plus one output token must fit the sequence.
-    if (spec.promptTokens.length >= this.#config.sequenceCapacity) return {isAccepted: false, reason: "too_long"};
+    if (spec.promptTokens.length >= this.#kvCache.sequenceCapacity) return {isAccepted: false, reason: "too_long"};
     if (this.#numWaiting >= this.#config.maxQueueLength) return {isAccepted: false, reason: "queue_full"};
     const request: RequestState = {
       id: spec.id, numPromptTokens: spec.promptTokens.length, allTokens: [...spec.promptTokens],
       maxTokens: spec.maxTokens, priority: spec.priority, arrivalMs: spec.arrivalMs, deadlineMs: spec.deadlineMs,
       arrivalOrder: this.#numArrivals++, status: "waiting", isResuming: false, admissionOrder: -1,
-      numComputedTokens: 0, sequenceIndex: null, isNewlyPlaced: false, restoreFrom: undefined, numPreemptions: 0,
+      numComputedTokens: 0, sequenceIndex: null, isNewlyPlaced: false, restoreFrom: undefined,
       isSpeculationAllowed: spec.isSpeculationAllowed ?? true
     };
     this.#requests.set(spec.id, request);
@@ -95,43 +93,12 @@ export class Scheduler {
     if (this.#inFlight !== null) throw new Error(`update() was not called for step ${this.#inFlight.stepId}`);
     const stepId = ++this.#lastStepId;
     const preemptedIds = this.#preemptForBetterPriority();
-    const scheduled: ScheduledRequest[] = [];
-    let budget = this.#config.maxNumBatchedTokens;
-
-    // At most `budget` requests can be in decode: each got there through a chunk of an earlier step,
-    // and a step's decodes plus its completing chunks fit one budget. So decodes are never starved,
-    // and no rotation among them is needed; the slice only guards that reasoning.
-    const decodes = this.#running.filter(isInDecode);
-    const decodesScheduled = decodes.slice(0, budget);
-    budget -= decodesScheduled.length;
-    const numDraftTokens = this.#speculation?.beginStep(decodesScheduled.length) ?? 0;
-    for (const request of decodesScheduled) {
-      const numDrafts = Math.min(budget, this.#speculation?.draftRoom(request, numDraftTokens) ?? 0);
-      budget -= numDrafts;
-      scheduled.push(this.#takeChunk(request, 1, numDrafts));
-    }
-    const numDecodesScheduled = scheduled.length;
-
-    for (const request of this.#running) {
-      if (budget === 0) break;
-      if (isInDecode(request)) continue;
-      const chunk = this.#takeChunk(request, Math.min(numRemaining(request), budget));
-      scheduled.push(chunk);
-      budget -= chunk.tokens.length;
-    }
-
-    while (budget > 0 && this.#queue.size > 0 && this.#sequences.numFree > 0) {
-      const request = this.#queue.pop()!;
-      if (request.status === "waiting") this.#numWaiting--;
-      this.#place(request);
-      const chunk = this.#takeChunk(request, Math.min(numRemaining(request), budget));
-      scheduled.push(chunk);
-      budget -= chunk.tokens.length;
-    }
-
-    if (scheduled.length > numDecodesScheduled) this.#speculation?.markPrefill();
-    const output = {stepId, scheduled, numScheduledTokens: this.#config.maxNumBatchedTokens - budget, preemptedIds};
-    this.#lastStep = {output, numDecodeCandidates: decodes.length, numDecodesScheduled};
+    const {scheduled, numScheduledTokens, numDecodeCandidates, numDecodesScheduled} = buildStep({
+      maxNumBatchedTokens: this.#config.maxNumBatchedTokens, running: this.#running, sequences: this.#sequences,
+      speculation: this.#speculation, admitNext: () => this.#admitNext()
+    });
+    const output = {stepId, scheduled, numScheduledTokens, preemptedIds};
+    this.#lastStep = {output, numDecodeCandidates, numDecodesScheduled};
     if (scheduled.length > 0) {
       this.#inFlight = {stepId, owners: new Map(scheduled.map(({requestId}) => [requestId, this.#requests.get(requestId)!]))};
     }
@@ -171,7 +138,7 @@ export class Scheduler {
         this.#sequences.allocate(request.sequenceIndex!, numAcceptedKept);
         request.numComputedTokens += numAcceptedKept;
       }
-      const reason = result.stoppedIds.get(requestId) ?? lengthReason(request, this.#config.sequenceCapacity);
+      const reason = result.stoppedIds.get(requestId) ?? lengthReason(request, this.#kvCache.sequenceCapacity);
       if (reason !== undefined) {
         finished.push(this.#finish(request, reason));
       } else if (isSampling && numAppended === 0) {
@@ -203,7 +170,7 @@ export class Scheduler {
       numWaiting: this.#numWaiting,
       numRunning: this.#running.length,
       numPreempted: this.#queue.size - this.#numWaiting,
-      numFreeSequences: this.#sequences.numFree,
+      numFreeSequences: kvCache.numIdleSequences,
       numPreemptionsTotal: this.#numPreemptionsTotal,
       numPrefixQueryTokensTotal,
       numPrefixHitTokensTotal,
@@ -219,17 +186,6 @@ export class Scheduler {
   /** True while anything is waiting, preempted or running. */
   hasWork(): boolean {
     return this.#requests.size > 0;
-  }
-
-  /** A snapshot of a live request; undefined once it finished or if it never existed. */
-  getRequest(requestId: string): SchedulerRequestView | undefined {
-    const request = this.#requests.get(requestId);
-    if (request === undefined) return undefined;
-    const {id, status, priority, arrivalMs, deadlineMs, maxTokens, numPromptTokens, numComputedTokens, sequenceIndex, numPreemptions} = request;
-    return {
-      id, status, priority, arrivalMs, deadlineMs, maxTokens, numPromptTokens, numComputedTokens, sequenceIndex, numPreemptions,
-      outputTokens: request.allTokens.slice(numPromptTokens)
-    };
   }
 
   /** A snapshot of every sequence, by index. */
@@ -248,56 +204,34 @@ export class Scheduler {
   }
 
   /**
-   * Pauses the worst running requests for better-priority waiting ones that find no free sequence.
-   * Walks the queue best first; each entry claims a free sequence or, failing that, the sequence of
-   * the worst running request, provided that one has a strictly worse priority. Victims are queued
-   * after the walk, so they cannot claim the sequences they just gave up.
+   * Pauses the running requests preemption.ts chooses for better-priority queued ones that find no
+   * idle sequence. Their sequences keep what they computed, so a resume may reuse it.
    */
   #preemptForBetterPriority(): string[] {
     if (!this.#config.isPreemptionEnabled || this.#config.policy !== "priority") return [];
-    const victims: RequestState[] = [];
-    let numUnclaimedFree = this.#sequences.numFree;
-    for (const candidate of this.#queue) {
-      if (numUnclaimedFree > 0) {
-        numUnclaimedFree--;
-        continue;
-      }
-      const victim = this.#worstRunning();
-      if (victim === undefined || !(candidate.priority < victim.priority)) break;
+    const victims = choosePreemptionVictims(this.#queue, this.#running, this.#kvCache.numIdleSequences);
+    for (const victim of victims) {
       this.#release(victim, true);
       victim.status = "preempted";
       victim.isResuming = true;
       victim.numComputedTokens = 0;
-      victim.numPreemptions++;
-      victims.push(victim);
     }
+    // Queued only now, so that the walk above could not hand them the sequences they gave up.
     for (const victim of victims) this.#queue.push(victim);
     this.#numPreemptionsTotal += victims.length;
     return victims.map(({id}) => id);
   }
 
-  /** Highest priority value; among equals the most recently admitted. */
-  #worstRunning(): RequestState | undefined {
-    let worst: RequestState | undefined;
-    for (const request of this.#running) if (worst === undefined || request.priority >= worst.priority) worst = request;
-    return worst;
+  /** Admission: the best queued request, if a sequence is idle (the ledger's count), placed into one. */
+  #admitNext(): RequestState | undefined {
+    if (this.#queue.size === 0 || this.#kvCache.numIdleSequences === 0) return undefined;
+    const request = this.#queue.pop()!;
+    if (request.status === "waiting") this.#numWaiting--;
+    this.#place(request);
+    return request;
   }
 
-  #takeChunk(request: RequestState, numTokens: number, maxNumDraftTokens = 0): ScheduledRequest {
-    const start = request.numComputedTokens;
-    this.#sequences.allocate(request.sequenceIndex!, numTokens);
-    const chunk: ScheduledRequest = {
-      requestId: request.id, sequenceIndex: request.sequenceIndex!, isNewlyPlaced: request.isNewlyPlaced,
-      numComputedTokens: start, tokens: request.allTokens.slice(start, start + numTokens),
-      isSampling: start + numTokens === request.allTokens.length, maxNumDraftTokens,
-      ...(request.isNewlyPlaced && request.restoreFrom ? {restoreFrom: request.restoreFrom} : {})
-    };
-    request.isNewlyPlaced = false;
-    request.restoreFrom = undefined;
-    return chunk;
-  }
-
-  /** Moves a queued request into a free sequence, reusing the longest prefix that sequence holds. */
+  /** Moves a queued request into an idle sequence, reusing the longest prefix that sequence holds. */
   #place(request: RequestState): void {
     const {sequenceIndex, numReusedTokens, restoreFrom} = this.#sequences.place(request);
     request.restoreFrom = restoreFrom;
@@ -319,7 +253,7 @@ export class Scheduler {
   /** Appends at most what `maxTokens` and the sequence capacity still allow; returns how many. */
   #appendSampled(request: RequestState, sampled: readonly number[]): number {
     const numOutput = request.allTokens.length - request.numPromptTokens;
-    const room = Math.min(request.maxTokens - numOutput, this.#config.sequenceCapacity - request.allTokens.length);
+    const room = Math.min(request.maxTokens - numOutput, this.#kvCache.sequenceCapacity - request.allTokens.length);
     const accepted = sampled.slice(0, Math.max(0, room));
     request.allTokens.push(...accepted);
     return accepted.length;

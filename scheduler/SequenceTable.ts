@@ -1,10 +1,11 @@
 /**
  * Which request owns each context sequence, kept in step with the KV ledger (kvcache/), which owns
- * what every sequence holds and where a new request goes: the idle sequence sharing the longest
- * prefix with its tokens, ties to the least recently used. This table turns the scheduler's
- * placements, chunks and releases into ledger calls. It does not decide who is placed or when, and
- * it never talks to the engine: the engine learns of a placement through
- * `ScheduledRequest.isNewlyPlaced` and trims the sequence to `numComputedTokens` itself.
+ * what every sequence holds, how many are idle, and where a new request goes: the idle sequence
+ * sharing the longest prefix with its tokens, ties to the least recently used. This table turns the
+ * scheduler's placements, chunks and releases into ledger calls, and keeps no count of its own. It
+ * does not decide who is placed or when, and it never talks to the engine: the engine learns of a
+ * placement through `ScheduledRequest.isNewlyPlaced` and trims the sequence to `numComputedTokens`
+ * itself.
  */
 
 import type {KvCacheManager} from "../kvcache/index.ts";
@@ -43,18 +44,12 @@ export class SequenceTable<TOwner extends SequenceOwner> {
   readonly #slots: SequenceSlot<TOwner>[];
   readonly #kvCache: KvCacheManager;
   readonly #options: PlacementOptions;
-  #numFree: number;
   #numHostHitTokensTotal = 0;
 
   constructor(kvCache: KvCacheManager, options: PlacementOptions = {isPrefixCachingEnabled: true}) {
     this.#kvCache = kvCache;
     this.#options = options;
     this.#slots = Array.from({length: kvCache.numSequences}, (_, index) => ({index, owner: null}));
-    this.#numFree = kvCache.numSequences;
-  }
-
-  get numFree(): number {
-    return this.#numFree;
   }
 
   /** Prompt tokens restored from the host tier rather than recomputed, over all placements. */
@@ -74,7 +69,7 @@ export class SequenceTable<TOwner extends SequenceOwner> {
    */
   place(owner: TOwner): Placement {
     const computed = this.#kvCache.getComputedBlocks(owner.allTokens);
-    if (computed === null) throw new Error(`no free sequence for request ${owner.id}`);
+    if (computed === null) throw new Error(`no idle sequence for request ${owner.id}`);
     const {sequenceIndex} = computed;
     let numComputedTokens = this.#options.isPrefixCachingEnabled ? computed.numComputedTokens : 0;
     let restoreFrom: {readonly key: string} | undefined;
@@ -89,9 +84,7 @@ export class SequenceTable<TOwner extends SequenceOwner> {
     }
     // Never refused: it keeps only tokens the sequence already holds. Chunks allocate the rest.
     this.#kvCache.allocateSlots({sequenceIndex, tokens: owner.allTokens, numComputedTokens, numNewTokens: 0});
-    const slot = this.#slots[sequenceIndex]!;
-    slot.owner = owner;
-    this.#numFree--;
+    this.#slots[sequenceIndex]!.owner = owner;
     return restoreFrom ? {sequenceIndex, numReusedTokens: numComputedTokens, restoreFrom} : {sequenceIndex, numReusedTokens: numComputedTokens};
   }
 
@@ -102,7 +95,7 @@ export class SequenceTable<TOwner extends SequenceOwner> {
   allocate(sequenceIndex: number, numNewTokens: number): void {
     const owner = this.#ownerOf(sequenceIndex);
     const {allTokens: tokens, numComputedTokens} = owner;
-    if (this.#kvCache.allocateSlots({sequenceIndex, tokens, numComputedTokens, numNewTokens}) === null) {
+    if (!this.#kvCache.allocateSlots({sequenceIndex, tokens, numComputedTokens, numNewTokens})) {
       throw new Error(`request ${owner.id} outgrew sequence ${sequenceIndex}: ${numComputedTokens + numNewTokens} tokens`);
     }
   }
@@ -112,7 +105,6 @@ export class SequenceTable<TOwner extends SequenceOwner> {
     this.#ownerOf(sequenceIndex);
     this.#kvCache.free({sequenceIndex, numValidTokens});
     this.#slots[sequenceIndex]!.owner = null;
-    this.#numFree++;
   }
 
   /** A snapshot of every sequence, by index. */

@@ -119,10 +119,6 @@ export class SpeculationPolicy {
     return this.#numDraftTokensTotal === 0 ? null : this.#numAcceptedTokensTotal / this.#numDraftTokensTotal;
   }
 
-  get counters(): {readonly numDraftTokensTotal: number; readonly numAcceptedTokensTotal: number} {
-    return {numDraftTokensTotal: this.#numDraftTokensTotal, numAcceptedTokensTotal: this.#numAcceptedTokensTotal};
-  }
-
   /** Draft tokens each decoding request may propose in a step with `numDecodes` decodes; 0 = off. */
   numDraftTokensFor(numDecodes: number): number {
     if (!this.#isAdaptive) return numDecodes < 1 ? 0 : this.#maxDraftTokens;
@@ -135,12 +131,6 @@ export class SpeculationPolicy {
       return bucket.lengths[bucket.exploring.index]!.numDraftTokens;
     }
     return bucket.lengths[bucket.current]!.numDraftTokens;
-  }
-
-  /** The current length of the bucket of `numDecodes` (for tests and logs); 0 when capped off. */
-  currentDraftTokensFor(numDecodes: number): number {
-    const bucket = this.#isAdaptive ? this.#bucketFor(numDecodes) : null;
-    return bucket === null ? (this.#isAdaptive || numDecodes < 1 ? 0 : this.#maxDraftTokens) : bucket.lengths[bucket.current]!.numDraftTokens;
   }
 
   /** After an exploration's last step was recorded: move to the explored length if it was faster. */

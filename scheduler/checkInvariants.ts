@@ -38,7 +38,6 @@ export function validateConfig(config: SchedulerConfig): void {
   if (config.policy !== "fcfs" && config.policy !== "priority") throw new RangeError(`unknown policy ${String(config.policy)}`);
   if (typeof config.clock !== "function") throw new RangeError("clock must be a function");
   if (config.blockSize !== undefined) requireInteger("blockSize", config.blockSize, 1);
-  if (config.cacheSalt !== undefined && typeof config.cacheSalt !== "string") throw new RangeError("cacheSalt must be a string");
 }
 
 /** Throws RangeError on a malformed request spec (a caller's bug, unlike a refusal). */
@@ -85,7 +84,8 @@ function checkSequences({config, requests, sequences, running, stats}: Scheduler
   });
   assertInvariant(numFree + running.length === config.numSequences,
     `${numFree} free + ${running.length} running != ${config.numSequences} sequences`);
-  assertInvariant(stats.numFreeSequences === numFree, `stats say ${stats.numFreeSequences} free sequences, books say ${numFree}`);
+  // The stats (and admission) count idle sequences in the KV ledger; the owners here must agree.
+  assertInvariant(stats.numFreeSequences === numFree, `the KV ledger has ${stats.numFreeSequences} idle sequences, the sequence table ${numFree} unowned`);
   assertInvariant(stats.numRunning === running.length, `stats say ${stats.numRunning} running, books say ${running.length}`);
 }
 

@@ -60,8 +60,6 @@ export interface SchedulerConfig {
   readonly clock: () => number;
   /** Tokens per KV block, the KV ledger's unit of accounting (usage, hashes, eviction). Default 16. */
   readonly blockSize?: number;
-  /** The model variant, mixed into the hash of every sequence's first block. */
-  readonly cacheSalt?: string;
   /** Cached prefixes shorter than this count as misses at placement (see kvcache's KvCacheConfig). Default 0. */
   readonly minPrefixMatchTokens?: number;
   /** False: never reuse a cached prefix (every request prefills in full); for comparisons. Default true. */
@@ -186,25 +184,6 @@ export interface SchedulerStats {
   readonly numKvBlocksTotal: number;
   /** Speculative decoding's moving acceptance rate; null when nothing speculates. */
   readonly draftAcceptanceRate: number | null;
-}
-
-/** A snapshot of one live request, for the engine's bookkeeping and for tests. */
-export interface SchedulerRequestView {
-  readonly id: string;
-  readonly status: RequestStatus;
-  readonly priority: number;
-  readonly arrivalMs: number;
-  readonly deadlineMs: number | undefined;
-  readonly maxTokens: number;
-  readonly numPromptTokens: number;
-  /** A copy; later steps do not change it. */
-  readonly outputTokens: readonly number[];
-  /** Tokens of `allTokens` already in its sequence; 0 while waiting or preempted. */
-  readonly numComputedTokens: number;
-  /** The sequence it occupies while running; null otherwise. */
-  readonly sequenceIndex: number | null;
-  /** Times this request was paused by preemption. */
-  readonly numPreemptions: number;
 }
 
 /** A snapshot of one context sequence as the scheduler accounts for it. */

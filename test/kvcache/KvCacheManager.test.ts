@@ -2,7 +2,7 @@
  * The ledger's contract: regions and block tables, allocation refused past a region, prefix-aware
  * placement (longest prefix, token-level; ties to the least recently used, misses where they add the
  * fewest runs of consecutive running sequences, then to the least recently used), the last
- * token never reused, counters and usage.
+ * token never reused, restores from the host tier, counters and usage.
  */
 
 import {describe, expect, it} from "vitest";
@@ -33,16 +33,18 @@ function fill(ledger: KvCacheManager, sequenceIndex: number, tokens: readonly nu
 }
 
 describe("KvCacheManager books", () => {
-  it("cuts each sequence's region into blocks and hands them out in order", () => {
+  it("cuts each sequence's region into blocks and hands them out as tokens arrive", () => {
+    // 30 tokens a region in blocks of 4: 8 blocks per sequence, 24 in all.
     const ledger = createLedger({sequenceCapacity: 30});
-    expect([ledger.numBlocksPerSequence, ledger.numBlocksTotal, ledger.numFreeBlocks, ledger.usage()]).toEqual([8, 24, 24, 0]);
+    expect([ledger.numBlocksTotal, ledger.numUsedBlocks, ledger.usage()]).toEqual([24, 0, 0]);
     const tokens = range(100, 10);
-    const allocation = ledger.allocateSlots({sequenceIndex: 1, tokens, numComputedTokens: 0, numNewTokens: 6});
-    expect(allocation).toEqual({sequenceIndex: 1, numTokens: 6, newBlockIds: [8, 9]});
-    expect(ledger.allocateSlots({sequenceIndex: 1, tokens, numComputedTokens: 6, numNewTokens: 4})).toEqual({sequenceIndex: 1, numTokens: 10, newBlockIds: [10]});
-    expect(ledger.getBlockTable(1)).toEqual([8, 9, 10]);
-    expect([ledger.numUsedBlocks, ledger.numFreeBlocks, ledger.usage()]).toEqual([3, 21, 3 / 24]);
+    expect(ledger.allocateSlots({sequenceIndex: 1, tokens, numComputedTokens: 0, numNewTokens: 6})).toBe(true);
+    expect(ledger.getSequences()[1]).toEqual({index: 1, isRunning: true, numTokens: 6, numBlocks: 2});
+    ledger.checkInvariants();
+    expect(ledger.allocateSlots({sequenceIndex: 1, tokens, numComputedTokens: 6, numNewTokens: 4})).toBe(true);
+    expect([ledger.numUsedBlocks, ledger.usage()]).toEqual([3, 3 / 24]);
     expect(ledger.getSequences()[1]).toEqual({index: 1, isRunning: true, numTokens: 10, numBlocks: 3});
+    // The invariants check that each table is the start of its sequence's region, in order.
     ledger.checkInvariants();
   });
 
@@ -53,15 +55,17 @@ describe("KvCacheManager books", () => {
     expect(() => createLedger({sequenceCapacity: 0})).toThrow(RangeError);
   });
 
-  it("returns null past a sequence's region and changes nothing", () => {
+  it("refuses past a sequence's region and changes nothing", () => {
     const ledger = createLedger({sequenceCapacity: 10});
     const tokens = range(0, 12);
-    expect(ledger.allocateSlots({sequenceIndex: 0, tokens, numComputedTokens: 0, numNewTokens: 11})).toBeNull();
+    expect(ledger.allocateSlots({sequenceIndex: 0, tokens, numComputedTokens: 0, numNewTokens: 11})).toBe(false);
     expect(ledger.getSequences()[0]).toEqual({index: 0, isRunning: false, numTokens: 0, numBlocks: 0});
     expect(ledger.counters.numPrefixQueryTokensTotal).toBe(0);
     ledger.allocateSlots({sequenceIndex: 0, tokens, numComputedTokens: 0, numNewTokens: 8});
-    expect(ledger.allocateSlots({sequenceIndex: 0, tokens, numComputedTokens: 8, numNewTokens: 3})).toBeNull();
-    expect(ledger.allocateSlots({sequenceIndex: 0, tokens, numComputedTokens: 8, numNewTokens: 2})?.numTokens).toBe(10);
+    expect(ledger.allocateSlots({sequenceIndex: 0, tokens, numComputedTokens: 8, numNewTokens: 3})).toBe(false);
+    expect(ledger.getSequences()[0]).toMatchObject({numTokens: 8, numBlocks: 2});
+    expect(ledger.allocateSlots({sequenceIndex: 0, tokens, numComputedTokens: 8, numNewTokens: 2})).toBe(true);
+    expect(ledger.getSequences()[0]).toMatchObject({numTokens: 10, numBlocks: 3});
     ledger.checkInvariants();
   });
 
@@ -74,7 +78,7 @@ describe("KvCacheManager books", () => {
     expect(() => ledger.allocateSlots({sequenceIndex: 0, tokens, numComputedTokens: 6, numNewTokens: 1})).toThrow(/holds 5 tokens/);
     expect(() => ledger.free({sequenceIndex: 0, numValidTokens: 6})).toThrow(/holds 5 tokens/);
     expect(() => ledger.free({sequenceIndex: 1, numValidTokens: 0})).toThrow(/not running/);
-    expect(() => ledger.evict(0)).toThrow(/running/);
+    expect(() => ledger.restoreIdle(0, [1])).toThrow(/running/);
     expect(() => ledger.allocateSlots({sequenceIndex: 3, tokens, numComputedTokens: 0, numNewTokens: 1})).toThrow(/no sequence 3/);
     ledger.checkInvariants();
   });
@@ -83,24 +87,39 @@ describe("KvCacheManager books", () => {
     const ledger = createLedger();
     const tokens = range(0, 9);
     ledger.allocateSlots({sequenceIndex: 0, tokens, numComputedTokens: 0, numNewTokens: 9});
-    expect(ledger.getBlockTable(0)).toEqual([0, 1, 2]);
+    expect(ledger.getSequences()[0]).toMatchObject({numTokens: 9, numBlocks: 3});
     ledger.allocateSlots({sequenceIndex: 0, tokens, numComputedTokens: 8, numNewTokens: 1});
     ledger.checkInvariants();
     ledger.allocateSlots({sequenceIndex: 0, tokens, numComputedTokens: 3, numNewTokens: 0});
-    expect(ledger.getBlockTable(0)).toEqual([0]);
+    expect(ledger.getSequences()[0]).toMatchObject({numTokens: 3, numBlocks: 1});
+    expect(ledger.numUsedBlocks).toBe(1);
     ledger.checkInvariants();
   });
 
   it("keeps freed tokens resident but evictable, and counts them as free, not used", () => {
     const ledger = createLedger();
     runToIdle(ledger, range(0, 10));
-    expect([ledger.numUsedBlocks, ledger.numCachedBlocks, ledger.numFreeBlocks, ledger.usage()]).toEqual([0, 3, ledger.numBlocksTotal, 0]);
+    expect([ledger.numUsedBlocks, ledger.usage()]).toEqual([0, 0]);
     expect(ledger.getSequences()[0]).toEqual({index: 0, isRunning: false, numTokens: 10, numBlocks: 3});
-    expect(ledger.evict(0)).toBe(3);
-    expect(ledger.numCachedBlocks).toBe(0);
+    expect(ledger.getComputedBlocks([...range(0, 10), 5])).toEqual({sequenceIndex: 0, numComputedTokens: 10});
+  });
+
+  it("restores a saved state into an idle sequence, evicting what it held, and counts an eviction only when it held something", () => {
+    const ledger = createLedger();
+    runToIdle(ledger, range(0, 10));
+    const saved = range(50, 9);
+    ledger.restoreIdle(0, saved);
+    ledger.checkInvariants();
+    expect(ledger.getSequences()[0]).toEqual({index: 0, isRunning: false, numTokens: 9, numBlocks: 3});
+    expect([ledger.numUsedBlocks, ledger.counters.numEvictionsTotal]).toEqual([0, 1]);
+    // Restored blocks are findable by hash like any cached prefix.
+    expect(ledger.getComputedBlocks([...saved, 1])).toEqual({sequenceIndex: 0, numComputedTokens: 9});
+    ledger.restoreIdle(1, []);
     expect(ledger.counters.numEvictionsTotal).toBe(1);
-    expect(ledger.evict(0)).toBe(0);
-    expect(ledger.counters.numEvictionsTotal).toBe(1);
+    ledger.restoreIdle(0, []);
+    expect(ledger.getSequences()[0]).toEqual({index: 0, isRunning: false, numTokens: 0, numBlocks: 0});
+    expect(ledger.counters.numEvictionsTotal).toBe(2);
+    expect(() => ledger.restoreIdle(0, range(0, 65))).toThrow(RangeError);
     ledger.checkInvariants();
   });
 
@@ -127,27 +146,28 @@ describe("KvCacheManager placement", () => {
     fill(ledger, 1, [...base.slice(0, 21), 2]);
     fill(ledger, 2, [...base.slice(0, 13), 3, 3]);
     ledger.checkInvariants();
-    expect(ledger.findLongestPrefix(base)).toEqual({sequenceIndex: 1, numCachedTokens: 21});
-    expect(ledger.findLongestPrefix(base.slice(0, 12))).toEqual({sequenceIndex: 1, numCachedTokens: 12});
-    expect(ledger.findLongestPrefix([...base.slice(0, 10), 3])).toEqual({sequenceIndex: 1, numCachedTokens: 10});
-    expect(ledger.findLongestPrefix([...base.slice(0, 13), 3])).toEqual({sequenceIndex: 2, numCachedTokens: 14});
+    expect(ledger.getComputedBlocks(base)).toEqual({sequenceIndex: 1, numComputedTokens: 21});
+    // 1 and 2 both hold all 12; 1 is the less recently used.
+    expect(ledger.getComputedBlocks([...base.slice(0, 12), 0])).toEqual({sequenceIndex: 1, numComputedTokens: 12});
+    expect(ledger.getComputedBlocks([...base.slice(0, 10), 3])).toEqual({sequenceIndex: 1, numComputedTokens: 10});
+    expect(ledger.getComputedBlocks([...base.slice(0, 13), 3, 5])).toEqual({sequenceIndex: 2, numComputedTokens: 14});
     // Shorter than a block: no hash to follow, tokens alone decide.
-    expect(ledger.findLongestPrefix([...base.slice(0, 2), 5])).toEqual({sequenceIndex: 0, numCachedTokens: 2});
+    expect(ledger.getComputedBlocks([...base.slice(0, 2), 5])).toEqual({sequenceIndex: 0, numComputedTokens: 2});
     expect(ledger.counters).toEqual({numPrefixQueryTokensTotal: 12 + 22 + 15, numPrefixHitTokensTotal: 0, numEvictionsTotal: 0});
   });
 
   it("sends ties and misses to the least recently used idle sequence", () => {
     const ledger = createLedger({numSequences: 3});
-    expect(ledger.findLongestPrefix([7, 7])).toEqual({sequenceIndex: 0, numCachedTokens: 0});
+    expect(ledger.getComputedBlocks([7, 7])).toEqual({sequenceIndex: 0, numComputedTokens: 0});
     // All three hold the same first 5 tokens; they were freed in the order 2, 0, 1.
     const shared = [9, 9, 9, 9, 9];
     for (const index of [2, 0, 1]) ledger.allocateSlots({sequenceIndex: index, tokens: [...shared, index], numComputedTokens: 0, numNewTokens: 6});
     for (const index of [2, 0, 1]) ledger.free({sequenceIndex: index, numValidTokens: 6});
-    expect(ledger.findLongestPrefix([...shared, 5])).toEqual({sequenceIndex: 2, numCachedTokens: 5});
-    expect(ledger.findLongestPrefix([7, 7])).toEqual({sequenceIndex: 2, numCachedTokens: 0});
+    expect(ledger.getComputedBlocks([...shared, 5])).toEqual({sequenceIndex: 2, numComputedTokens: 5});
+    expect(ledger.getComputedBlocks([7, 7])).toEqual({sequenceIndex: 2, numComputedTokens: 0});
     fill(ledger, 2, [7, 7]);
-    expect(ledger.findLongestPrefix([...shared, 5])).toEqual({sequenceIndex: 0, numCachedTokens: 5});
-    expect(ledger.findLongestPrefix([8])).toEqual({sequenceIndex: 0, numCachedTokens: 0});
+    expect(ledger.getComputedBlocks([...shared, 5])).toEqual({sequenceIndex: 0, numComputedTokens: 5});
+    expect(ledger.getComputedBlocks([8])).toEqual({sequenceIndex: 0, numComputedTokens: 0});
     ledger.checkInvariants();
   });
 
@@ -160,14 +180,14 @@ describe("KvCacheManager placement", () => {
     run(2);
     // 1 fills the hole between 0 and 2; LRU alone would pick 1 too, so make 1 the most recently used first.
     fill(ledger, 1, [8, 8]);
-    expect(ledger.findLongestPrefix([7, 7])).toEqual({sequenceIndex: 1, numCachedTokens: 0});
+    expect(ledger.getComputedBlocks([7, 7])).toEqual({sequenceIndex: 1, numComputedTokens: 0});
     run(1);
     // Now 0-2 run: 3 extends the run (empty, never used); 4 and 5 would open a new one.
-    expect(ledger.findLongestPrefix([7, 7])).toEqual({sequenceIndex: 3, numCachedTokens: 0});
+    expect(ledger.getComputedBlocks([7, 7])).toEqual({sequenceIndex: 3, numComputedTokens: 0});
     run(3);
     ledger.free({sequenceIndex: 1, numValidTokens: 1});
     // A hole at 1 again: it beats 4 (extends) and 5.
-    expect(ledger.findLongestPrefix([7, 7])).toEqual({sequenceIndex: 1, numCachedTokens: 0});
+    expect(ledger.getComputedBlocks([7, 7])).toEqual({sequenceIndex: 1, numComputedTokens: 0});
     ledger.checkInvariants();
   });
 
@@ -176,12 +196,11 @@ describe("KvCacheManager placement", () => {
     const shared = range(50, 8);
     runToIdle(ledger, [1, 2, 3]);
     runToIdle(ledger, [...shared, 1]);
-    expect(ledger.findLongestPrefix([...shared, 2])).toEqual({sequenceIndex: 1, numCachedTokens: 8});
+    expect(ledger.getComputedBlocks([...shared, 2])).toEqual({sequenceIndex: 1, numComputedTokens: 8});
     ledger.allocateSlots({sequenceIndex: 1, tokens: [...shared, 1], numComputedTokens: 8, numNewTokens: 1});
-    expect(ledger.findLongestPrefix([...shared, 2])).toEqual({sequenceIndex: 2, numCachedTokens: 0});
+    expect(ledger.getComputedBlocks([...shared, 2])).toEqual({sequenceIndex: 2, numComputedTokens: 0});
     ledger.allocateSlots({sequenceIndex: 0, tokens: [4], numComputedTokens: 0, numNewTokens: 1});
     ledger.allocateSlots({sequenceIndex: 2, tokens: [4], numComputedTokens: 0, numNewTokens: 1});
-    expect(ledger.findLongestPrefix(shared)).toBeNull();
     expect(ledger.getComputedBlocks(shared)).toBeNull();
   });
 
@@ -189,10 +208,10 @@ describe("KvCacheManager placement", () => {
     const ledger = createLedger();
     const tokens = range(0, 12);
     runToIdle(ledger, [...tokens, 99]);
-    expect(ledger.findLongestPrefix(tokens)).toEqual({sequenceIndex: 0, numCachedTokens: 12});
-    expect(ledger.getComputedBlocks(tokens)).toEqual({sequenceIndex: 0, numComputedTokens: 11, blockIds: [0, 1, 2]});
-    expect(ledger.getComputedBlocks(tokens.slice(0, 8))).toEqual({sequenceIndex: 0, numComputedTokens: 7, blockIds: [0, 1]});
-    expect(ledger.getComputedBlocks([0])).toEqual({sequenceIndex: 0, numComputedTokens: 0, blockIds: []});
+    expect(ledger.getComputedBlocks([...tokens, 99, 5])).toEqual({sequenceIndex: 0, numComputedTokens: 13});
+    expect(ledger.getComputedBlocks(tokens)).toEqual({sequenceIndex: 0, numComputedTokens: 11});
+    expect(ledger.getComputedBlocks(tokens.slice(0, 8))).toEqual({sequenceIndex: 0, numComputedTokens: 7});
+    expect(ledger.getComputedBlocks([0])).toEqual({sequenceIndex: 0, numComputedTokens: 0});
     expect(() => ledger.getComputedBlocks([])).toThrow(RangeError);
   });
 
@@ -210,18 +229,5 @@ describe("KvCacheManager placement", () => {
     runToIdle(ledger, [...tokens.slice(0, 5), 77]);
     expect(ledger.counters).toEqual({numPrefixQueryTokensTotal: 38, numPrefixHitTokensTotal: 24, numEvictionsTotal: 1});
     expect(ledger.getSequences()[0]).toMatchObject({numTokens: 6, numBlocks: 2});
-  });
-
-  it("hashes with the cache salt without changing where requests go", () => {
-    const plain = createLedger();
-    const salted = createLedger({cacheSalt: "model-b"});
-    const tokens = range(0, 9);
-    expect(salted.getBlockHashes(tokens)).toHaveLength(2);
-    expect(salted.getBlockHashes(tokens)[0]).not.toBe(plain.getBlockHashes(tokens)[0]);
-    for (const ledger of [plain, salted]) {
-      runToIdle(ledger, [9, 9, 9, 9, 9]);
-      runToIdle(ledger, tokens);
-      expect(ledger.findLongestPrefix([...tokens.slice(0, 8), 5])).toEqual({sequenceIndex: 1, numCachedTokens: 8});
-    }
   });
 });

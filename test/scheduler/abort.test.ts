@@ -20,7 +20,8 @@ describe("abort", () => {
     const harness = createHarness({numSequences: 1, maxNumBatchedTokens: 10});
     addAll(harness.scheduler, createRequests(2, {promptTokens: promptTokens(1, 50), maxTokens: 3}));
     harness.step();
-    expect(harness.scheduler.getRequest("r0")).toMatchObject({status: "running", numComputedTokens: 10, sequenceIndex: 0});
+    expect(harness.scheduler.stats).toMatchObject({numRunning: 1, numWaiting: 1});
+    expect(harness.scheduler.getSequences()[0]).toEqual({index: 0, ownerId: "r0", numHeldTokens: 10});
     const finished = harness.scheduler.abort("r0", "error");
     expect(finished).toEqual({requestId: "r0", reason: "error", outputTokens: [], sequenceIndex: 0});
     harness.scheduler.checkInvariants();
@@ -51,7 +52,8 @@ describe("abort", () => {
     harness.step();
     addAll(harness.scheduler, createRequests(1, {id: "high", priority: 0, maxTokens: 10}));
     expect(harness.step().output.preemptedIds).toEqual(["low"]);
-    expect(harness.scheduler.getRequest("low")).toMatchObject({status: "preempted", sequenceIndex: null, outputTokens: [expect.any(Number), expect.any(Number)]});
+    expect(harness.scheduler.stats).toMatchObject({numPreempted: 1, numRunning: 1});
+    expect(harness.scheduler.getSequences().map(({ownerId}) => ownerId)).toEqual(["high"]);
     const finished = harness.scheduler.abort("low");
     expect(finished).toMatchObject({requestId: "low", reason: "abort", sequenceIndex: null});
     expect(finished?.outputTokens).toHaveLength(2);
@@ -71,8 +73,11 @@ describe("abort", () => {
     addAll(harness.scheduler, [{...specs[0]!, promptTokens: [1, 2, 3]}]);
     expect(harness.scheduler.update(output, {...result, stoppedIds: new Map([["r0", "stop"]])})).toEqual([]);
     harness.scheduler.checkInvariants();
-    expect(harness.scheduler.getRequest("r0")).toMatchObject({status: "waiting", outputTokens: [], numComputedTokens: 0});
-    expect(harness.scheduler.getRequest("r1")?.outputTokens).toEqual(referenceOutput(specs[1]!, 1));
+    // The new r0 waits, untouched; r1 kept the token its step sampled and now decodes it.
+    expect(harness.scheduler.stats).toMatchObject({numWaiting: 1, numRunning: 1});
+    const next = harness.step().output.scheduled;
+    expect(next.find(({requestId}) => requestId === "r1")).toMatchObject({tokens: referenceOutput(specs[1]!, 1), isNewlyPlaced: false});
+    expect(next.find(({requestId}) => requestId === "r0")).toMatchObject({tokens: [1, 2, 3], numComputedTokens: 0, isNewlyPlaced: true});
     const finished = harness.runUntilIdle();
     expect(finished.find(({requestId}) => requestId === "r0")?.outputTokens).toEqual(referenceOutput({id: "r0", promptTokens: [1, 2, 3]}, 3));
   });

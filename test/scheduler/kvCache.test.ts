@@ -45,11 +45,9 @@ describe("KV stats", () => {
     expect(harness.scheduler.stats.numPrefixEvictionsTotal).toBe(1);
   });
 
-  it("rejects a malformed block size or cache salt", () => {
+  it("rejects a malformed block size", () => {
     expect(() => createScheduler({blockSize: 0})).toThrow(RangeError);
     expect(() => createScheduler({blockSize: 2.5})).toThrow(RangeError);
-    expect(() => createScheduler({cacheSalt: 5 as unknown as string})).toThrow(RangeError);
-    expect(createScheduler({cacheSalt: "model-a"}).stats.numKvBlocksTotal).toBe(4 * 16);
   });
 });
 

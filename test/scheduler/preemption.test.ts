@@ -4,6 +4,7 @@
  */
 
 import {describe, expect, it} from "vitest";
+import {choosePreemptionVictims} from "../../scheduler/preemption.ts";
 import type {FinishedRequest} from "../../scheduler/types.ts";
 import {addAll, createHarness, createRequests, promptTokens, referenceOutput} from "../utils/schedulerBuilders.ts";
 
@@ -27,8 +28,8 @@ describe("preemption", () => {
     // bg1 has the worst priority (4), so it yields, keeping its output so far.
     expect(output.preemptedIds).toEqual(["bg1"]);
     expect(output.scheduled.find(({requestId}) => requestId === "urgent")).toMatchObject({isNewlyPlaced: true, sequenceIndex: 1});
-    expect(harness.scheduler.getRequest("bg1")).toMatchObject({status: "preempted", sequenceIndex: null, numComputedTokens: 0, numPreemptions: 1});
     expect(harness.scheduler.stats).toMatchObject({numPreempted: 1, numPreemptionsTotal: 1});
+    expect(harness.scheduler.getSequences().map(({ownerId}) => ownerId)).toEqual(["bg0", "urgent"]);
 
     finished.push(...harness.runUntilIdle());
     const outputs = outputsById(finished);
@@ -62,8 +63,9 @@ describe("preemption", () => {
     addAll(harness.scheduler, createRequests(2, (index) => ({id: ["keep", "victim"][index]!, priority: 5 + index, maxTokens: 30})));
     for (let step = 0; step < 3; step++) harness.step();
     addAll(harness.scheduler, createRequests(1, {id: "short", priority: 0, promptTokens: promptTokens(9, 8), maxTokens: 1}));
-    expect(harness.step().output.preemptedIds).toEqual(["victim"]);
-    expect(harness.scheduler.getRequest("short")).toBeUndefined();
+    const {output, finished} = harness.step();
+    expect(output.preemptedIds).toEqual(["victim"]);
+    expect(finished.map(({requestId}) => requestId)).toEqual(["short"]);
     const hitsBefore = harness.scheduler.stats.numPrefixHitTokensTotal;
     const resumed = harness.step().output.scheduled.find(({requestId}) => requestId === "victim")!;
     expect(resumed).toMatchObject({isNewlyPlaced: true, numComputedTokens: 0, isSampling: true, sequenceIndex: 1});
@@ -77,7 +79,8 @@ describe("preemption", () => {
     addAll(harness.scheduler, [keep!, victim!]);
     for (let step = 0; step < 3; step++) harness.step();
     const victimOutput = referenceOutput(victim!, 3);
-    expect(harness.scheduler.getRequest("victim")?.outputTokens).toEqual(victimOutput);
+    // The victim has sampled 3 tokens and fed 2 of them; the resume below feeds all 3 again.
+    expect(harness.scheduler.getSequences()[1]).toEqual({index: 1, ownerId: "victim", numHeldTokens: 8 + 2});
 
     // Same prompt as the victim, then a different token: it reuses the victim's 8 prompt tokens.
     const short = {...victim!, id: "short", priority: 0, promptTokens: [...victim!.promptTokens, 777], maxTokens: 1};
@@ -125,5 +128,19 @@ describe("preemption", () => {
       for (const entry of harness.step().output.scheduled) if (entry.isNewlyPlaced) placements.push(entry.requestId);
     }
     expect(placements).toEqual(["r1", "r2", "late"]);
+  });
+});
+
+describe("choosePreemptionVictims", () => {
+  const entry = (priority: number, admissionOrder = -1) => ({priority, admissionOrder});
+
+  it("lets idle sequences go first, then takes running requests worst first while the queue is strictly better", () => {
+    const running = [entry(2, 0), entry(5, 1), entry(5, 2), entry(3, 3)];
+    // One idle sequence for the first entry; the next three claim 5 (latest first), 5, then 3.
+    expect(choosePreemptionVictims([entry(0), entry(0), entry(1), entry(2), entry(2)], running, 1)).toEqual([running[2], running[1], running[3]]);
+    // An equal priority claims nothing, and the walk stops there.
+    expect(choosePreemptionVictims([entry(5), entry(0)], running, 0)).toEqual([]);
+    expect(choosePreemptionVictims([entry(0), entry(0)], running, 2)).toEqual([]);
+    expect(choosePreemptionVictims([entry(0)], [], 0)).toEqual([]);
   });
 });

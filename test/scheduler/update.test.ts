@@ -12,8 +12,11 @@ describe("update", () => {
     const [spec] = createRequests(1, {maxTokens: 5});
     addAll(harness.scheduler, [spec!]);
     for (let step = 1; step <= 4; step++) {
-      expect(harness.step().finished).toEqual([]);
-      expect(harness.scheduler.getRequest("r0")).toMatchObject({numComputedTokens: 7 + step, outputTokens: referenceOutput(spec!, step)});
+      const {output, finished} = harness.step();
+      expect(finished).toEqual([]);
+      // Each decode feeds the token sampled the step before, so the output grows one token a step.
+      expect(output.scheduled[0]?.tokens).toEqual(step === 1 ? spec!.promptTokens : referenceOutput(spec!, step - 1).slice(-1));
+      expect(harness.scheduler.getSequences()[0]).toEqual({index: 0, ownerId: "r0", numHeldTokens: 7 + step});
     }
     expect(harness.step().finished).toEqual([{requestId: "r0", reason: "length", outputTokens: referenceOutput(spec!, 5), sequenceIndex: 0}]);
     expect(harness.scheduler.hasWork()).toBe(false);
@@ -68,11 +71,11 @@ describe("update", () => {
     expect(decode.output.scheduled[0]).toMatchObject({numComputedTokens: 8, tokens: referenceOutput(spec!, 1), isSampling: true, maxNumDraftTokens: 4});
     expect(decode.output.numScheduledTokens).toBe(5);
     // Four drafts accepted plus the target's token: all but that last one are in the sequence.
-    expect(harness.scheduler.getRequest("r0")).toMatchObject({outputTokens: referenceOutput(spec!, 6), numComputedTokens: 13});
+    expect(harness.scheduler.getSequences()[0]).toEqual({index: 0, ownerId: "r0", numHeldTokens: 13});
     expect(harness.executor.sequenceLength(0)).toBe(13);
     // One output token left: no room for drafts.
     const last = harness.step();
-    expect(last.output.scheduled[0]).toMatchObject({tokens: referenceOutput(spec!, 6).slice(5), maxNumDraftTokens: 0});
+    expect(last.output.scheduled[0]).toMatchObject({numComputedTokens: 13, tokens: referenceOutput(spec!, 6).slice(5), maxNumDraftTokens: 0});
     expect(last.finished).toEqual([{requestId: "r0", reason: "length", outputTokens: referenceOutput(spec!, 7), sequenceIndex: 0}]);
   });
 

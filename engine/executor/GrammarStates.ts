@@ -15,6 +15,7 @@
  */
 import {type Llama, LlamaGrammar, LlamaGrammarEvaluationState, type LlamaModel, type Token, TokenBias} from "node-llama-cpp";
 import {tokenBytesOf} from "../model/tokenBytes.ts";
+import {GrammarCache} from "../structured/index.ts";
 import {EngineError} from "../errors.ts";
 import type {GrammarSpec} from "../types.ts";
 
@@ -40,7 +41,7 @@ function nativeOf(state: LlamaGrammarEvaluationState): unknown {
 }
 
 export class GrammarStates {
-  private readonly grammars = new Map<string, LlamaGrammar>();
+  private readonly grammars = new GrammarCache<LlamaGrammar>({maxEntries: MAX_CACHED_GRAMMARS});
   private readonly states = new Map<string, LlamaGrammarEvaluationState>();
 
   /** Bans tokens that hold a byte no UTF-8 text contains; undefined when the vocabulary's bytes are unknown. */
@@ -94,22 +95,14 @@ export class GrammarStates {
   }
 
   private compiled(spec: GrammarSpec): LlamaGrammar {
-    const cached = this.grammars.get(spec.cacheKey);
-    if (cached !== undefined) {
-      this.grammars.delete(spec.cacheKey);
-      this.grammars.set(spec.cacheKey, cached);
-      return cached;
-    }
-    let grammar: LlamaGrammar;
-    try {
-      // The constructor parses synchronously, so a request is refused at submit rather than failed later.
-      grammar = new LlamaGrammar(this.llama, {grammar: spec.text});
-    } catch (error) {
-      throw new EngineError("unsupported_grammar", `the grammar does not compile: ${(error as Error).message}`);
-    }
-    this.grammars.set(spec.cacheKey, grammar);
-    if (this.grammars.size > MAX_CACHED_GRAMMARS) this.grammars.delete(this.grammars.keys().next().value!);
-    return grammar;
+    return this.grammars.getOrCreate(spec.cacheKey, () => {
+      try {
+        // The constructor parses synchronously, so a request is refused at submit rather than failed later.
+        return new LlamaGrammar(this.llama, {grammar: spec.text});
+      } catch (error) {
+        throw new EngineError("unsupported_grammar", `the grammar does not compile: ${(error as Error).message}`);
+      }
+    });
   }
 }
 

@@ -40,6 +40,7 @@ export interface ServedModelSpec {
 export function servedModelSpecsOf(config: ServerConfig): ServedModelSpec[] {
   if (config.configFile !== undefined) return servedModelSpecsOfFile(readVariantsFile(config.configFile), config.engine);
   const source = resolveModelSource(config.model);
+  checkDraftModel(config.engine.speculation, "--draft-model");
   const variant: VariantSpec = {
     name: DEFAULT_VARIANT, source, model: config.model ?? source.path, settings: config.engine, defaults: {},
     weight: 1, shadowRate: null, guardrails: null, rollout: null
@@ -97,5 +98,16 @@ function speculationOf(variant: VariantConfig, flags: SpeculationOptions | undef
   };
   const field = (name: string): string => `${path}.${name}`;
   checkSpeculationOptions(options, {draftModel: field("draft_model"), mode: field("speculative"), minDraftTokens: field("draft_min"), maxDraftTokens: field("draft_max")});
+  checkDraftModel(options, field("draft_model"));
   return options;
+}
+
+/** Fails before the server listens when the draft model is missing or not a GGUF, naming where it was set. */
+function checkDraftModel(speculation: SpeculationOptions | undefined, setting: string): void {
+  if (speculation?.draftModel === undefined) return;
+  try {
+    resolveModelSource(speculation.draftModel);
+  } catch (error) {
+    throw new Error(`${setting}: ${(error as Error).message}`);
+  }
 }

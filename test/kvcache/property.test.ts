@@ -60,6 +60,11 @@ describe("KvCacheManager under random operations", () => {
       const counters = {numPrefixQueryTokensTotal: 0, numPrefixHitTokensTotal: 0, numEvictionsTotal: 0};
       let tick = 0;
       const indices = (isRunning: boolean): number[] => model.flatMap((sequence, index) => (sequence.isRunning === isRunning ? [index] : []));
+      /** The sequence an operation's `pick` names among the running (or idle) ones; null when there is none. */
+      const pickIndex = (isRunning: boolean, pick: number): number | null => {
+        const candidates = indices(isRunning);
+        return candidates.length === 0 ? null : candidates[pick % candidates.length]!;
+      };
       const numBlocks = (tokens: readonly number[]): number => Math.ceil(tokens.length / config.blockSize);
 
       /**
@@ -117,9 +122,8 @@ describe("KvCacheManager under random operations", () => {
             break;
           }
           case "extend": {
-            const running = indices(true);
-            if (running.length === 0) break;
-            const sequenceIndex = running[operation.pick % running.length]!;
+            const sequenceIndex = pickIndex(true, operation.pick);
+            if (sequenceIndex === null) break;
             const sequence = model[sequenceIndex]!;
             const numComputedTokens = sequence.tokens.length - (operation.rollbackPick ?? 0) % (sequence.tokens.length + 1);
             if (numComputedTokens < sequence.tokens.length) coverage.numRollbacks++;
@@ -135,9 +139,8 @@ describe("KvCacheManager under random operations", () => {
             break;
           }
           case "free": {
-            const running = indices(true);
-            if (running.length === 0) break;
-            const sequenceIndex = running[operation.pick % running.length]!;
+            const sequenceIndex = pickIndex(true, operation.pick);
+            if (sequenceIndex === null) break;
             const sequence = model[sequenceIndex]!;
             const numValidTokens = operation.validPick === null ? sequence.tokens.length : operation.validPick % (sequence.tokens.length + 1);
             ledger.free({sequenceIndex, numValidTokens});
@@ -145,9 +148,8 @@ describe("KvCacheManager under random operations", () => {
             break;
           }
           case "evict": {
-            const idle = indices(false);
-            if (idle.length === 0) break;
-            const sequenceIndex = idle[operation.pick % idle.length]!;
+            const sequenceIndex = pickIndex(false, operation.pick);
+            if (sequenceIndex === null) break;
             const sequence = model[sequenceIndex]!;
             expect(ledger.evict(sequenceIndex)).toBe(numBlocks(sequence.tokens));
             if (sequence.tokens.length > 0) counters.numEvictionsTotal++;

@@ -4,22 +4,11 @@
  */
 import {describe, expect, it} from "vitest";
 import {EngineError} from "../../engine/errors.ts";
-import type {GenerationRequest} from "../../engine/types.ts";
 import {FAKE_EOG_TOKEN, fakeDetokenize} from "../utils/FakeExecutor.ts";
-import {createFakeEngine as createEngine} from "../utils/fakeEngine.ts";
+import {createFakeEngine as createEngine, fakeRequest} from "../utils/fakeEngine.ts";
 
 let nextId = 0;
-function request(overrides: Partial<GenerationRequest> = {}): GenerationRequest {
-  return {
-    id: `req-${nextId++}`,
-    promptTokens: [1, 2, 3, 4],
-    sampling: {temperature: 1, topP: 1, topK: 0, minP: 0, seed: 42, presencePenalty: 0, frequencyPenalty: 0},
-    maxTokens: 8,
-    stop: [],
-    priority: 0,
-    ...overrides
-  };
-}
+const request = (overrides: Parameters<typeof fakeRequest>[1] = {}) => fakeRequest(`req-${nextId++}`, overrides);
 
 describe("Engine", () => {
   it("generates max tokens and finishes with length", async () => {
@@ -32,10 +21,10 @@ describe("Engine", () => {
   });
 
   it("lets a request that arrives mid-generation join the running batch at the next step", async () => {
-    const {engine, steps} = createEngine({numSequences: 2});
+    const {engine, steps, afterSteps} = createEngine({numSequences: 2});
     const long = engine.submit(request({id: "long", maxTokens: 30}));
     const reader = long.collect();
-    while (steps.length < 3) await new Promise((resolve) => setImmediate(resolve));
+    await afterSteps(3);
     const joinedAtStep = steps.length;
     const short = await engine.submit(request({id: "short", maxTokens: 3})).collect();
     expect(short.summary.numOutputTokens).toBe(3);
@@ -150,9 +139,9 @@ describe("Engine", () => {
 
   it("pauses the worst running request for a better one under --preempt, and resumes it with identical output", async () => {
     const reference = await createEngine({numSequences: 1}).engine.submit(request({id: "low", maxTokens: 30, priority: 5})).collect();
-    const {engine, steps} = createEngine({numSequences: 1, stepDelayMs: 1, policy: "priority", isPreemptionEnabled: true});
+    const {engine, afterSteps} = createEngine({numSequences: 1, stepDelayMs: 1, policy: "priority", isPreemptionEnabled: true});
     const low = engine.submit(request({id: "low", maxTokens: 30, priority: 5})).collect();
-    while (steps.length < 5) await new Promise((resolve) => setImmediate(resolve));
+    await afterSteps(5);
     const high = await engine.submit(request({id: "high", maxTokens: 3, priority: 0})).collect();
     const lowResult = await low;
     expect(high.summary.finishReason).toBe("length");

@@ -5,40 +5,24 @@
  * KV usage, the warm-up, and `whenDone()` after a reader left.
  */
 import {describe, expect, it} from "vitest";
-import {Engine} from "../../engine/Engine.ts";
-import type {FinishedGenerationRecord, GenerationRequest, StepRecord} from "../../engine/types.ts";
-import {FAKE_EOG_TOKEN, FakeExecutor, type FakeExecutorOptions, fakeDetokenize} from "../utils/FakeExecutor.ts";
+import {FAKE_EOG_TOKEN, type FakeExecutorOptions} from "../utils/FakeExecutor.ts";
+import {createFakeEngine, fakeRequest} from "../utils/fakeEngine.ts";
 
 const STEP_MS = 10;
 
 /** An engine whose clock only moves while the executor runs a step, by STEP_MS per step. */
 function createTimedEngine(options: FakeExecutorOptions = {}) {
   let nowMs = 1000;
-  const executor = new FakeExecutor(options);
-  const executeStep = executor.executeStep.bind(executor);
-  executor.executeStep = async (output, plans) => {
+  const fake = createFakeEngine({...options, clock: () => nowMs});
+  const executeStep = fake.executor.executeStep.bind(fake.executor);
+  fake.executor.executeStep = async (output, plans) => {
     nowMs += STEP_MS;
     return executeStep(output, plans);
   };
-  const engine = new Engine({executor, detokenize: fakeDetokenize, isEndOfGeneration: (t) => t === FAKE_EOG_TOKEN, clock: () => nowMs});
-  const steps: StepRecord[] = [];
-  const finished: FinishedGenerationRecord[] = [];
-  engine.on("step", (record) => steps.push(record));
-  engine.on("requestFinished", (record) => finished.push(record));
-  return {engine, steps, finished, now: () => nowMs};
+  return {...fake, now: () => nowMs};
 }
 
-function request(id: string, overrides: Partial<GenerationRequest> = {}): GenerationRequest {
-  return {
-    id,
-    promptTokens: [1, 2, 3, 4],
-    sampling: {temperature: 1, topP: 1, topK: 0, minP: 0, seed: 7, presencePenalty: 0, frequencyPenalty: 0},
-    maxTokens: 5,
-    stop: [],
-    priority: 0,
-    ...overrides
-  };
-}
+const request = (id: string, overrides: Parameters<typeof fakeRequest>[1] = {}) => fakeRequest(id, {seed: 7, maxTokens: 5, ...overrides});
 
 describe("engine records", () => {
   it("times each token: TTFT on the first, the gap since the previous one after", async () => {

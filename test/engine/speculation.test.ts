@@ -4,9 +4,8 @@
  * counts land in the summary, and the output equals plain decoding's.
  */
 import {describe, expect, it} from "vitest";
-import type {GenerationRequest} from "../../engine/types.ts";
 import {FAKE_EOG_TOKEN, type FakeExecutorOptions} from "../utils/FakeExecutor.ts";
-import {createFakeEngine} from "../utils/fakeEngine.ts";
+import {createFakeEngine, fakeRequest} from "../utils/fakeEngine.ts";
 
 function createEngine(options: FakeExecutorOptions & {readonly maxDraftTokens?: number} = {}) {
   // A fixed draft length: whether speculation pays is the adaptive rule's test, not this file's.
@@ -15,13 +14,7 @@ function createEngine(options: FakeExecutorOptions & {readonly maxDraftTokens?: 
 }
 
 let nextId = 0;
-function request(overrides: Partial<GenerationRequest> = {}): GenerationRequest {
-  return {
-    id: `spec-${nextId++}`, promptTokens: [1, 2, 3, 4], maxTokens: 24, stop: [], priority: 0,
-    sampling: {temperature: 1, topP: 1, topK: 0, minP: 0, seed: 7, presencePenalty: 0, frequencyPenalty: 0},
-    ...overrides
-  };
-}
+const request = (overrides: Parameters<typeof fakeRequest>[1] = {}) => fakeRequest(`spec-${nextId++}`, {seed: 7, maxTokens: 24, ...overrides});
 
 /** Drafts the tokens plain decoding produced for the same request: every draft is right. */
 function oracleFrom(reference: readonly number[], promptLength: number) {

@@ -61,6 +61,11 @@ describe("KvCacheManager under random operations", () => {
       const counters = {numPrefixQueryTokensTotal: 0, numPrefixHitTokensTotal: 0, numEvictionsTotal: 0};
       let tick = 0;
       const indices = (isRunning: boolean): number[] => model.flatMap((sequence, index) => (sequence.isRunning === isRunning ? [index] : []));
+      /** The sequence an operation's `pick` names among the running (or idle) ones; null when there is none. */
+      const pickIndex = (isRunning: boolean, pick: number): number | null => {
+        const candidates = indices(isRunning);
+        return candidates.length === 0 ? null : candidates[pick % candidates.length]!;
+      };
       const numBlocks = (tokens: readonly number[]): number => Math.ceil(tokens.length / config.blockSize);
 
       /**
@@ -115,9 +120,8 @@ describe("KvCacheManager under random operations", () => {
             break;
           }
           case "extend": {
-            const running = indices(true);
-            if (running.length === 0) break;
-            const sequenceIndex = running[operation.pick % running.length]!;
+            const sequenceIndex = pickIndex(true, operation.pick);
+            if (sequenceIndex === null) break;
             const sequence = model[sequenceIndex]!;
             const numComputedTokens = sequence.tokens.length - (operation.rollbackPick ?? 0) % (sequence.tokens.length + 1);
             if (numComputedTokens < sequence.tokens.length) coverage.numRollbacks++;
@@ -133,9 +137,8 @@ describe("KvCacheManager under random operations", () => {
             break;
           }
           case "free": {
-            const running = indices(true);
-            if (running.length === 0) break;
-            const sequenceIndex = running[operation.pick % running.length]!;
+            const sequenceIndex = pickIndex(true, operation.pick);
+            if (sequenceIndex === null) break;
             const sequence = model[sequenceIndex]!;
             const numValidTokens = operation.validPick === null ? sequence.tokens.length : operation.validPick % (sequence.tokens.length + 1);
             ledger.free({sequenceIndex, numValidTokens});
@@ -143,9 +146,8 @@ describe("KvCacheManager under random operations", () => {
             break;
           }
           case "restore": {
-            const idle = indices(false);
-            if (idle.length === 0) break;
-            const sequenceIndex = idle[operation.pick % idle.length]!;
+            const sequenceIndex = pickIndex(false, operation.pick);
+            if (sequenceIndex === null) break;
             const sequence = model[sequenceIndex]!;
             const tokens = operation.tokens.slice(0, config.sequenceCapacity);
             ledger.restoreIdle(sequenceIndex, tokens);

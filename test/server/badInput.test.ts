@@ -2,23 +2,16 @@
  * Bad requests get the right 4xx in OpenAI's error shape, naming the field, and the server keeps
  * serving: after every bad request a valid one succeeds.
  */
-import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {startSyntheticServer, type SyntheticServer} from "../utils/syntheticServer.ts";
+import {describe, expect, it} from "vitest";
+import {perSuite} from "../utils/perSuite.ts";
+import {startSyntheticServer} from "../utils/syntheticServer.ts";
 
-let server: SyntheticServer;
-
-beforeAll(async () => {
-  server = await startSyntheticServer({parallel: 2, ctxSize: 256});
-});
-
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const server = perSuite(() => startSyntheticServer({parallel: 2, ctxSize: 256}));
 
 const valid = {model: "tiny", messages: [{role: "user", content: "hi"}], max_tokens: 2};
 
 async function post(path: string, body: string, contentType = "application/json") {
-  const response = await fetch(`${server.url}${path}`, {method: "POST", headers: {"content-type": contentType}, body});
+  const response = await fetch(`${server().url}${path}`, {method: "POST", headers: {"content-type": contentType}, body});
   return {status: response.status, body: (await response.json()) as {error?: {message: string; type: string; param: string | null; code: string | null}}};
 }
 
@@ -58,7 +51,7 @@ describe("bad input on /v1/chat/completions", () => {
   });
 
   it("answers unknown routes with a 404 in the same shape", async () => {
-    const response = await fetch(`${server.url}/v1/nothing`);
+    const response = await fetch(`${server().url}/v1/nothing`);
     expect(response.status).toBe(404);
     expect(((await response.json()) as {error: {code: string}}).error.code).toBe("not_found");
   });
@@ -79,6 +72,6 @@ describe("bad input on /v1/chat/completions", () => {
   });
 
   it("leaves no request running or waiting afterwards", () => {
-    expect(server.model.engine.stats).toMatchObject({numRunning: 0, numWaiting: 0, numFreeSequences: 2});
+    expect(server().model.engine.stats).toMatchObject({numRunning: 0, numWaiting: 0, numFreeSequences: 2});
   });
 });

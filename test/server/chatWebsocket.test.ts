@@ -8,6 +8,7 @@
 import {afterEach, describe, expect, it} from "vitest";
 import WebSocket from "ws";
 import type {StepRecord} from "../../engine/types.ts";
+import {eventually} from "../utils/eventually.ts";
 import {complete} from "./completionClient.ts";
 import {type FakeApp, startFakeApp} from "./fakeApp.ts";
 import {scrape} from "./scrape.ts";
@@ -53,11 +54,6 @@ const chat = (content: string, fields: Record<string, unknown> = {}) => ({
 
 /** The completion id (also the engine's request id) of a websocket request, from its first chunk. */
 const completionIdOf = (ws: WsTestClient, requestId: string): string => ws.chunksOf(requestId)[0]!.id!;
-
-async function eventually(isDone: () => boolean, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 400 && !isDone(); attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
-  if (!isDone()) throw new Error(`never happened: ${what}`);
-}
 
 describe("chat websocket", () => {
   it("multiplexes two requests: separately tagged, complete streams equal to the non-streaming answers", async () => {
@@ -140,8 +136,10 @@ describe("chat websocket", () => {
     expect(server.model.engine.stats).toMatchObject({numRunning: 2, numWaiting: 1});
     const queuedId = completionIdOf(client, "queued");
     client.send({type: "cancel", request_id: "queued"});
-    expect(await client.terminal("queued", 2_000)).toMatchObject({type: "done", cancelled: true, usage: {completion_tokens: 0}});
+    expect(await client.terminal("queued")).toMatchObject({type: "done", cancelled: true, usage: {completion_tokens: 0}});
+    // "At once": its end came while both requests ahead of it still hold their sequences.
     expect(server.model.engine.stats).toMatchObject({numRunning: 2, numWaiting: 0});
+    expect(["busy-1", "busy-2"].map((id) => client.messagesOf(id).some((message) => message.type !== undefined))).toEqual([false, false]);
     expect(steps.some((step) => step.entries.some((entry) => entry.requestId === queuedId))).toBe(false);
     expect(client.textOf("queued")).toBe("");
   });
@@ -199,17 +197,15 @@ describe("chat websocket", () => {
     const queuedId = completionIdOf(client, "three");
     client.socket.terminate();
 
-    await eventually(() => engine.stats.numRunning === 0 && engine.stats.numWaiting === 0, "the engine is idle");
+    await eventually("the engine is idle", () => engine.stats.numRunning === 0 && engine.stats.numWaiting === 0);
     expect(engine.stats.numFreeSequences).toBe(PARALLEL);
     const stepsAfterClose = steps.length;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(steps.length).toBe(stepsAfterClose);
     expect(runningIds.every((id) => steps.some((step) => step.entries.some((entry) => entry.requestId === id)))).toBe(true);
     // Taken out of the queue, not run once a sequence came free.
     expect(steps.some((step) => step.entries.some((entry) => entry.requestId === queuedId))).toBe(false);
 
     const finished = (): LogLine[] => lines.filter((line) => line.msg === "request finished");
-    await eventually(() => finished().length === 3, "three request lines");
+    await eventually("three request lines", () => finished().length === 3);
     expect(finished().map((line) => line.clientRequestId).sort()).toEqual(["one", "three", "two"]);
     for (const line of finished()) expect(line).toMatchObject({status: 499, finishReason: "abort", model: "fake", variant: "default"});
     const metrics = await scrape(server.url);
@@ -217,6 +213,14 @@ describe("chat websocket", () => {
     expect(http("499")).toBe(3);
     expect(http("101")).toBe(1);
     expect(metrics.value("inflight:request_success_total", {finished_reason: "abort"})).toBe(3);
+
+    // Nothing of the closed socket runs again: every step since the engine went idle belongs to a
+    // request sent afterwards, up to its end.
+    const later = await complete(server.url, "/v1/chat/completions", chat("after the close", {max_tokens: 3}));
+    expect(later.status).toBe(200);
+    const stepsSinceClose = steps.slice(stepsAfterClose);
+    expect(stepsSinceClose.length).toBeGreaterThan(0);
+    expect(stepsSinceClose.map((step) => [...new Set(step.entries.map((entry) => entry.requestId))])).toEqual(stepsSinceClose.map(() => [later.id]));
   });
 
   it("counts and logs each websocket request like an HTTP one", async () => {
@@ -224,7 +228,7 @@ describe("chat websocket", () => {
     client.send({request_id: "fine", ...chat("hello", {max_tokens: 4})});
     client.send({request_id: "broken", messages: []});
     await Promise.all([client.terminal("fine"), client.terminal("broken")]);
-    await eventually(() => lines.some((line) => line.msg === "request finished"), "the finished line");
+    await eventually("the finished line", () => lines.some((line) => line.msg === "request finished"));
     expect(lines.find((line) => line.msg === "request finished")).toMatchObject({
       clientRequestId: "fine", completionId: completionIdOf(client, "fine"), status: 200, finishReason: "length", timings: {generated_tokens: 4}
     });

@@ -9,24 +9,18 @@
  * valid request and holds no request and no sequence.
  */
 import fc from "fast-check";
-import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {describe, expect, it} from "vitest";
 import {MAX_PROMPT_CHARS} from "../../server/schemas/limits.ts";
-import {type FakeApp, startFakeApp} from "./fakeApp.ts";
+import {startFakeApp} from "./fakeApp.ts";
 import {type Endpoint, isParamOf, mutatedBody, VALID_CHAT, validBody, wrongField} from "./requestArbitraries.ts";
+import {eventually} from "../utils/eventually.ts";
+import {perSuite} from "../utils/perSuite.ts";
 import {encodeRequest, type RawResponse, send, sendRaw} from "../utils/rawHttp.ts";
 
 const SEED = 42;
 const PARALLEL = 2;
-let server: FakeApp;
+const server = perSuite(() => startFakeApp({numSequences: PARALLEL, maxQueueLength: 256}));
 const statuses: number[] = [];
-
-beforeAll(async () => {
-  server = await startFakeApp({numSequences: PARALLEL, maxQueueLength: 256});
-});
-
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
 
 /** The error object of an OpenAI-shaped error body; fails the test for any other body. */
 function openAiError(response: RawResponse): {message: string; type: string; param: string | null; code: string | null} {
@@ -41,7 +35,7 @@ function openAiError(response: RawResponse): {message: string; type: string; par
 
 /** Sends, records the status, and refuses a 5xx, a dropped connection or a hang outright. */
 async function exchange(request: Parameters<typeof send>[1], options?: Parameters<typeof send>[2]): Promise<RawResponse> {
-  const response = await send(server.url, request, options);
+  const response = await send(server().url, request, options);
   expect(response.isTimedOut, "the server hung").toBe(false);
   expect(response.status, `no answer to ${String(request.body).slice(0, 80)}`).not.toBeNull();
   statuses.push(response.status!);
@@ -114,7 +108,7 @@ describe("fuzzing the HTTP API", () => {
       ).map((text) => Buffer.from(text, "latin1"))
     );
     await fc.assert(fc.asyncProperty(broken, async (bytes) => {
-      const response = await sendRaw(server.url, bytes);
+      const response = await sendRaw(server().url, bytes);
       expect(response.isTimedOut).toBe(false);
       // Node's parser refuses these before fastify runs; fastify's own client-error body answers them
       // until app.ts passes `clientErrorHandler: handleClientError` (errors.ts), which answers in
@@ -166,7 +160,7 @@ describe("fuzzing the HTTP API", () => {
   it("caps max_tokens by what the context leaves after the prompt", async () => {
     const response = await exchange(postJson("/v1/chat/completions", JSON.stringify({...VALID_CHAT, max_tokens: Number.MAX_SAFE_INTEGER, ignore_eos: true})));
     const {usage, choices} = JSON.parse(expectStatus(response, 200).body) as {usage: {prompt_tokens: number; completion_tokens: number}; choices: {finish_reason: string}[]};
-    expect(usage.prompt_tokens + usage.completion_tokens).toBe(server.model.contextLength);
+    expect(usage.prompt_tokens + usage.completion_tokens).toBe(server().model.contextLength);
     expect(choices[0]!.finish_reason).toBe("length");
   });
 
@@ -176,17 +170,12 @@ describe("fuzzing the HTTP API", () => {
     const after = await exchange(postJson("/v1/chat/completions", JSON.stringify({...VALID_CHAT, stream: true})));
     expect(after.status).toBe(200);
     expect(after.body).toContain("data: [DONE]");
-    await waitFor(() => server.model.engine.stats.numRunning === 0);
-    expect(server.model.engine.stats).toMatchObject({numRunning: 0, numWaiting: 0, numFreeSequences: PARALLEL});
+    await eventually("the engine has no running request", () => server().model.engine.stats.numRunning === 0);
+    expect(server().model.engine.stats).toMatchObject({numRunning: 0, numWaiting: 0, numFreeSequences: PARALLEL});
   });
 });
 
 function expectStatus(response: RawResponse, status: number): RawResponse {
   expect(response.status, response.body.slice(0, 200)).toBe(status);
   return response;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }

@@ -3,21 +3,14 @@
  * served: bytes that are not UTF-8 (decoded as U+FFFD), lone UTF-16 surrogates, NUL and other
  * control characters, and the model's own special-token text in user content.
  */
-import {afterAll, beforeAll, expect, it} from "vitest";
-import {startSyntheticServer, type SyntheticServer} from "../utils/syntheticServer.ts";
+import {expect, it} from "vitest";
+import {perSuite} from "../utils/perSuite.ts";
+import {startSyntheticServer} from "../utils/syntheticServer.ts";
 
-let server: SyntheticServer;
-
-beforeAll(async () => {
-  server = await startSyntheticServer({parallel: 1, ctxSize: 256});
-});
-
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const server = perSuite(() => startSyntheticServer({parallel: 1, ctxSize: 256}));
 
 async function post(path: string, body: string | Buffer): Promise<{status: number; body: {usage?: {prompt_tokens: number}}}> {
-  const response = await fetch(`${server.url}${path}`, {method: "POST", headers: {"content-type": "application/json"}, body});
+  const response = await fetch(`${server().url}${path}`, {method: "POST", headers: {"content-type": "application/json"}, body});
   return {status: response.status, body: (await response.json()) as {usage?: {prompt_tokens: number}}};
 }
 
@@ -30,5 +23,5 @@ it.each([
   const response = await post(path, body);
   expect(response.status).toBe(200);
   expect(response.body.usage!.prompt_tokens).toBeGreaterThan(1);
-  expect(server.model.engine.stats).toMatchObject({numRunning: 0, numWaiting: 0, numFreeSequences: 1});
+  expect(server().model.engine.stats).toMatchObject({numRunning: 0, numWaiting: 0, numFreeSequences: 1});
 });

@@ -3,36 +3,24 @@
  * warm-up decode runs before it is (and is logged, but not counted in /metrics), /metrics then serves
  * the model's series, and `--no-metrics` takes /metrics away.
  */
-import {spawn} from "node:child_process";
-import {join} from "node:path";
 import {describe, expect, it} from "vitest";
-import {Scrape} from "./scrape.ts";
 import {freePort} from "../../bench/scenarios/serverProcess.ts";
-
-const root = join(import.meta.dirname, "..", "..");
+import {startServerMain, waitForReady} from "../utils/serverMainProcess.ts";
+import {Scrape} from "./scrape.ts";
 
 /** Starts the server, polls /ready until 200, and returns the reasons it gave on the way. */
 async function startUntilReady(args: string[]) {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "--threads", "1", "--model-name", "demo", "--port", String(port), ...args],
-    {cwd: root, env: process.env});
-  let output = "";
-  child.stdout.on("data", (data) => { output += data; });
-  child.stderr.on("data", (data) => { output += data; });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  const server = startServerMain(["--threads", "1", "--model-name", "demo", "--port", String(port), ...args]);
   const reasons = new Set<string>();
   const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 3000; attempt++) {
-    const response = await fetch(`${url}/ready`).catch(() => null);
-    if (response?.status === 200) break;
-    if (response?.status === 503) reasons.add(((await response.json()) as {reason: string}).reason);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  // Polled often: the loading phase must be seen on the way.
+  await waitForReady(url, {intervalMs: 20, onNotReady: (reason) => reasons.add(reason)});
   return {
-    url, reasons, output: () => output,
+    url, reasons, output: server.output, waitForOutput: server.waitForOutput,
     async stop(): Promise<number | null> {
-      child.kill("SIGTERM");
-      return exited;
+      server.child.kill("SIGTERM");
+      return server.exited;
     }
   };
 }
@@ -43,7 +31,8 @@ describe("start-up, warm-up and /metrics of the server process", () => {
     try {
       expect((await fetch(`${server.url}/ready`)).status).toBe(200);
       expect(server.reasons.has("the model is loading")).toBe(true);
-      expect(server.output()).toMatch(/warm-up decode took \d+ ms/);
+      // Logged before the server turns ready, but stdout is a different pipe from the HTTP answer.
+      await server.waitForOutput(/warm-up decode took \d+ ms/, "the warm-up line");
       const idle = new Scrape(await (await fetch(`${server.url}/metrics`)).text());
       const labels = {model_name: "demo", variant: "default"};
       expect(idle.value("inflight:request_success_total", labels)).toBe(0);
@@ -59,7 +48,7 @@ describe("start-up, warm-up and /metrics of the server process", () => {
       expect(served.value("inflight:request_success_total", labels)).toBe(1);
       expect(served.value("inflight:generation_tokens_total", labels)).toBe(body.usage.completion_tokens);
       expect(served.value("inflight:prompt_tokens_total", labels)).toBe(body.usage.prompt_tokens);
-      expect(server.output()).toContain('"msg":"request finished"');
+      await server.waitForOutput(/"msg":"request finished"/, "the request's log line");
       expect(server.output()).not.toContain("Hello");
     } finally {
       expect(await server.stop()).toBe(0);

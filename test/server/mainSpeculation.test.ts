@@ -21,7 +21,9 @@ it("serves with a draft model and says so in the start-up log", async () => {
   const port = await freePort();
   const server = startServer(["--draft-model", "synthetic:tiny-draft", "--threads", "1", "--port", String(port)]);
   try {
-    expect(await waitForReady(`http://127.0.0.1:${port}`)).toBe(true);
+    await waitForReady(`http://127.0.0.1:${port}`);
+    // Logged before the server turns ready, but stdout is a different pipe from the HTTP answer.
+    await server.waitForOutput(/"msg":"serving /, "the line announcing the served model");
     expect(server.output()).toMatch(/draft: .*synthetic model .*tiny-draft/);
     expect(server.output()).toContain("speculative: draft model, up to 8 tokens");
     const reply = await fetch(`http://127.0.0.1:${port}/v1/completions`, {

@@ -5,11 +5,13 @@
  * histogram counts and sums, gauges during and after the load (client aborts included), and status
  * codes.
  */
-import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {describe, expect, it} from "vitest";
+import {perSuite} from "../utils/perSuite.ts";
 import {readSse} from "../utils/sse.ts";
+import {createTurnClock} from "../utils/turnClock.ts";
 import {type Completion, complete} from "./completionClient.ts";
-import {type FakeApp, startFakeApp} from "./fakeApp.ts";
-import {type Scrape, scrape} from "./scrape.ts";
+import {startFakeApp} from "./fakeApp.ts";
+import {type Scrape, scrape, scrapeWhen} from "./scrape.ts";
 
 const MODEL = {model_name: "fake", variant: "default"} as const;
 const CHAT = "/v1/chat/completions";
@@ -25,7 +27,6 @@ const HTTP = "inflight:http_requests_total";
 const chat = (content: string, fields: Record<string, unknown> = {}) => ({messages: [{role: "user", content}], ...fields});
 const streamed = {stream: true, stream_options: {include_usage: true}};
 const total = <T>(items: readonly T[], of: (item: T) => number): number => items.reduce((sum, item) => sum + of(item), 0);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function counterDelta(before: Scrape, after: Scrape, name: string, labels: Record<string, string> = MODEL): number {
   return after.value(name, labels) - before.value(name, labels);
@@ -36,15 +37,6 @@ function histogramDelta(before: Scrape, after: Scrape, name: string) {
   return {count: to.count - from.count, sum: to.sum - from.sum, bucket: (le: string) => (to.buckets.get(le) ?? 0) - (from.buckets.get(le) ?? 0)};
 }
 
-async function until(baseUrl: string, isDone: (metrics: Scrape) => boolean): Promise<Scrape> {
-  for (let attempt = 0; attempt < 400; attempt++) {
-    const metrics = await scrape(baseUrl);
-    if (isDone(metrics)) return metrics;
-    await sleep(5);
-  }
-  throw new Error(`condition on /metrics never held: ${isDone.toString()}`);
-}
-
 function expectIdle(metrics: Scrape): void {
   expect(metrics.value("inflight:num_requests_running", MODEL)).toBe(0);
   expect(metrics.value("inflight:num_requests_waiting", MODEL)).toBe(0);
@@ -52,13 +44,13 @@ function expectIdle(metrics: Scrape): void {
 }
 
 describe("metrics of known traffic", () => {
-  let server: FakeApp;
-  beforeAll(async () => { server = await startFakeApp({numSequences: 2, stepDelayMs: 2, sequenceCapacity: 512}); });
-  afterAll(async () => { await server?.[Symbol.asyncDispose](); });
+  // Per-turn engine time: a request's last token and its end, stamped in the same step's bookkeeping,
+  // are then the same instant, so the per-token gaps add up to (n - 1) x TPOT exactly on a busy machine too.
+  const server = perSuite(() => startFakeApp({numSequences: 2, stepDelayMs: 2, sequenceCapacity: 512, clock: createTurnClock()}));
 
   it("counts requests, tokens and latencies exactly as the responses report them", async () => {
-    const before = await scrape(server.url);
-    const reference = await complete(server.url, CHAT, chat("abc", {max_tokens: 8, seed: 5}));
+    const before = await scrape(server().url);
+    const reference = await complete(server().url, CHAT, chat("abc", {max_tokens: 8, seed: 5}));
     const stop = reference.text.slice(3, 5);
     const traffic: [typeof CHAT | typeof TEXT, Record<string, unknown>][] = [
       [CHAT, chat("hello there", {max_tokens: 5})],
@@ -68,8 +60,8 @@ describe("metrics of known traffic", () => {
       [TEXT, {prompt: "once upon", max_tokens: 6}],
       [TEXT, {prompt: "a time", max_tokens: 3, ...streamed}]
     ];
-    const responses: Completion[] = [reference, ...await Promise.all(traffic.map(([path, body]) => complete(server.url, path, body)))];
-    const after = await scrape(server.url);
+    const responses: Completion[] = [reference, ...await Promise.all(traffic.map(([path, body]) => complete(server().url, path, body)))];
+    const after = await scrape(server().url);
 
     expect(responses.map((response) => response.status)).toEqual(new Array(7).fill(200));
     expect(responses.map((response) => response.finishReason)).toEqual(["length", "length", "length", "stop", "length", "length", "length"]);
@@ -101,9 +93,9 @@ describe("metrics of known traffic", () => {
 
   it("observes each request's TTFT, TPOT, queue and end-to-end time as its timings say, within 1 ms", async () => {
     for (let i = 0; i < 4; i++) {
-      const before = await scrape(server.url);
-      const response = await complete(server.url, CHAT, chat(`sequential ${i}`, {max_tokens: 3 + i, ...(i % 2 === 0 ? streamed : {})}));
-      const after = await scrape(server.url);
+      const before = await scrape(server().url);
+      const response = await complete(server().url, CHAT, chat(`sequential ${i}`, {max_tokens: 3 + i, ...(i % 2 === 0 ? streamed : {})}));
+      const after = await scrape(server().url);
       const timings = response.timings!;
       for (const [name, ms] of [[TTFT, timings.ttft_ms!], [TPOT, timings.tpot_ms!], [QUEUE, timings.queue_ms], [E2E, timings.e2e_ms]] as const) {
         const observed = histogramDelta(before, after, name);
@@ -117,10 +109,10 @@ describe("metrics of known traffic", () => {
 
   it("puts timings, cached tokens and the request id and variant headers on responses", async () => {
     const prompt = chat("a long shared system prompt and then a question", {max_tokens: 4});
-    const before = await scrape(server.url);
-    const first = await complete(server.url, CHAT, prompt, {headers: {"x-request-id": "trace-42"}});
-    const second = await complete(server.url, CHAT, prompt);
-    const after = await scrape(server.url);
+    const before = await scrape(server().url);
+    const first = await complete(server().url, CHAT, prompt, {headers: {"x-request-id": "trace-42"}});
+    const second = await complete(server().url, CHAT, prompt);
+    const after = await scrape(server().url);
 
     expect(first.headers.get("x-request-id")).toBe("trace-42");
     expect(second.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
@@ -139,8 +131,8 @@ describe("metrics of known traffic", () => {
   });
 
   it("sends timings once per stream, on its last chunk", async () => {
-    const plain = await complete(server.url, CHAT, chat("stream without usage", {max_tokens: 4, stream: true}));
-    const withUsage = await complete(server.url, TEXT, {prompt: "stream with usage", max_tokens: 4, ...streamed});
+    const plain = await complete(server().url, CHAT, chat("stream without usage", {max_tokens: 4, stream: true}));
+    const withUsage = await complete(server().url, TEXT, {prompt: "stream with usage", max_tokens: 4, ...streamed});
     for (const response of [plain, withUsage]) {
       expect(response.headers.get("x-model-variant")).toBe("default");
       expect(response.headers.get("x-request-id")).toBeTruthy();
@@ -154,12 +146,12 @@ describe("metrics of known traffic", () => {
   });
 
   it("counts refused requests by status, with the model only when one was resolved", async () => {
-    const before = await scrape(server.url);
-    expect((await fetch(`${server.url}${CHAT}`, {method: "POST", headers: {"content-type": "application/json"}, body: "{}"})).status).toBe(400);
-    expect((await complete(server.url, CHAT, chat("hi", {model: "nope"}))).status).toBe(404);
-    expect((await complete(server.url, CHAT, chat("hi", {max_tokens: 1, messages: [{role: "user", content: "x".repeat(600)}]}))).status).toBe(400);
-    expect((await fetch(`${server.url}/no/such/route`)).status).toBe(404);
-    const after = await scrape(server.url);
+    const before = await scrape(server().url);
+    expect((await fetch(`${server().url}${CHAT}`, {method: "POST", headers: {"content-type": "application/json"}, body: "{}"})).status).toBe(400);
+    expect((await complete(server().url, CHAT, chat("hi", {model: "nope"}))).status).toBe(404);
+    expect((await complete(server().url, CHAT, chat("hi", {max_tokens: 1, messages: [{role: "user", content: "x".repeat(600)}]}))).status).toBe(400);
+    expect((await fetch(`${server().url}/no/such/route`)).status).toBe(404);
+    const after = await scrape(server().url);
     expect(counterDelta(before, after, HTTP, {model_name: "", route: CHAT, status_code: "400"})).toBe(1);
     expect(counterDelta(before, after, HTTP, {model_name: "", route: CHAT, status_code: "404"})).toBe(1);
     // Too long for the context: refused by the engine, so the model is known.
@@ -169,7 +161,7 @@ describe("metrics of known traffic", () => {
   });
 
   it("exports every documented metric, each engine series labelled with model and variant, and Node's process metrics", async () => {
-    const metrics = await scrape(server.url);
+    const metrics = await scrape(server().url);
     const expected: Record<string, string> = {
       [TTFT]: "HISTOGRAM", [ITL]: "HISTOGRAM", [TPOT]: "HISTOGRAM", [E2E]: "HISTOGRAM", [QUEUE]: "HISTOGRAM",
       "inflight:request_prompt_tokens": "HISTOGRAM", "inflight:request_generation_tokens": "HISTOGRAM",
@@ -191,19 +183,17 @@ describe("metrics of known traffic", () => {
 });
 
 describe("metrics under load, with controlled step times", () => {
-  let server: FakeApp;
-  beforeAll(async () => { server = await startFakeApp({numSequences: 1, stepDelayMs: 10, sequenceCapacity: 4096}); });
-  afterAll(async () => { await server?.[Symbol.asyncDispose](); });
+  const server = perSuite(() => startFakeApp({numSequences: 1, stepDelayMs: 10, sequenceCapacity: 4096}));
 
   it("shows running and waiting requests and KV usage while they run, and 0 after", async () => {
-    const before = await scrape(server.url);
-    const pending = [0, 1, 2].map((i) => complete(server.url, CHAT, chat(`queued ${i}`, {max_tokens: 20, ...streamed})));
+    const before = await scrape(server().url);
+    const pending = [0, 1, 2].map((i) => complete(server().url, CHAT, chat(`queued ${i}`, {max_tokens: 20, ...streamed})));
     // KV usage counts the tokens a sequence holds, so it shows from the end of the first step on.
-    const loaded = await until(server.url, (metrics) => metrics.value("inflight:num_requests_running", MODEL) === 1 &&
+    const loaded = await scrapeWhen(server().url, "one request running, two waiting, KV in use", (metrics) => metrics.value("inflight:num_requests_running", MODEL) === 1 &&
       metrics.value("inflight:num_requests_waiting", MODEL) === 2 && metrics.value("inflight:kv_cache_usage_perc", MODEL) > 0);
     expect(loaded.value("inflight:kv_cache_usage_perc", MODEL)).toBeLessThan(0.01);
     const responses = await Promise.all(pending);
-    const after = await scrape(server.url);
+    const after = await scrape(server().url);
     expectIdle(after);
 
     // One sequence: each request waits for the 20 steps of 10 ms of every request before it.
@@ -221,10 +211,10 @@ describe("metrics under load, with controlled step times", () => {
   });
 
   it("counts clients that leave as aborts and 499s, and the gauges return to 0", async () => {
-    const before = await scrape(server.url);
+    const before = await scrape(server().url);
     const body = (content: string, stream: boolean) => JSON.stringify(chat(content, {max_tokens: 2000, ...(stream ? streamed : {})}));
     const post = (content: string, stream: boolean, signal: AbortSignal) =>
-      fetch(`${server.url}${CHAT}`, {method: "POST", signal, headers: {"content-type": "application/json"}, body: body(content, stream)});
+      fetch(`${server().url}${CHAT}`, {method: "POST", signal, headers: {"content-type": "application/json"}, body: body(content, stream)});
 
     const running = new AbortController();
     const runningEvents = readSse(await post("runs then leaves", true, running.signal));
@@ -234,17 +224,17 @@ describe("metrics under load, with controlled step times", () => {
     await waitingEvents.next(); // the role chunk goes out at once, before the request runs
     const silent = new AbortController();
     const silentReply = post("never streamed", false, silent.signal).catch(() => null);
-    const loaded = await until(server.url, (metrics) => metrics.value("inflight:num_requests_waiting", MODEL) === 2);
+    const loaded = await scrapeWhen(server().url, "two requests waiting", (metrics) => metrics.value("inflight:num_requests_waiting", MODEL) === 2);
     expect(loaded.value("inflight:num_requests_running", MODEL)).toBe(1);
 
     // The waiting ones leave first, so neither gets the sequence the running one frees.
     waiting.abort();
     silent.abort();
     await Promise.all([waitingEvents.return(undefined).catch(() => {}), silentReply]);
-    await until(server.url, (metrics) => metrics.value("inflight:num_requests_waiting", MODEL) === 0);
+    await scrapeWhen(server().url, "the waiting requests are gone", (metrics) => metrics.value("inflight:num_requests_waiting", MODEL) === 0);
     running.abort();
     await runningEvents.return(undefined).catch(() => {});
-    const after = await until(server.url, (metrics) => counterDelta(before, metrics, SUCCESS) === 3);
+    const after = await scrapeWhen(server().url, "three requests finished", (metrics) => counterDelta(before, metrics, SUCCESS) === 3);
     expectIdle(after);
     expect(counterDelta(before, after, SUCCESS, {...MODEL, finished_reason: "abort"})).toBe(3);
     expect(counterDelta(before, after, HTTP, {...MODEL, route: CHAT, status_code: "499"})).toBe(3);
@@ -274,7 +264,7 @@ describe("metrics switched off, and refusals", () => {
     const server = await startFakeApp({numSequences: 1, maxQueueLength: 1, stepDelayMs: 5});
     try {
       const admitted = [complete(server.url, CHAT, chat("runs", {max_tokens: 200})), complete(server.url, CHAT, chat("waits", {max_tokens: 200}))];
-      await until(server.url, (metrics) => metrics.value("inflight:num_requests_waiting", MODEL) === 1);
+      await scrapeWhen(server.url, "one request waiting", (metrics) => metrics.value("inflight:num_requests_waiting", MODEL) === 1);
       const refused = await complete(server.url, CHAT, chat("refused", {max_tokens: 3}));
       expect(refused.status).toBe(429);
       expect(refused.headers.get("x-model-variant")).toBe("default");

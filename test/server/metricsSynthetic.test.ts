@@ -4,23 +4,16 @@
  * histograms hold one observation per request, TTFT matches each response's timings, and the gauges
  * show a running request and its KV, then return to 0, also after a client aborts.
  */
-import {afterAll, beforeAll, expect, it} from "vitest";
+import {expect, it} from "vitest";
 import {readSse} from "../utils/sse.ts";
-import {startSyntheticServer, type SyntheticServer} from "../utils/syntheticServer.ts";
+import {perSuite} from "../utils/perSuite.ts";
+import {startSyntheticServer} from "../utils/syntheticServer.ts";
 import {type Completion, complete} from "./completionClient.ts";
-import {type Scrape, scrape} from "./scrape.ts";
+import {type Scrape, scrape, scrapeWhen} from "./scrape.ts";
 
 const MODEL = {model_name: "tiny", variant: "default"};
 const CHAT = "/v1/chat/completions";
-let server: SyntheticServer;
-
-beforeAll(async () => {
-  server = await startSyntheticServer({parallel: 2, ctxSize: 4096});
-});
-
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const server = perSuite(() => startSyntheticServer({parallel: 2, ctxSize: 4096}));
 
 const total = (responses: readonly Completion[], of: (response: Completion) => number) => responses.reduce((sum, response) => sum + of(response), 0);
 const delta = (before: Scrape, after: Scrape, name: string, labels: Record<string, string> = MODEL) => after.value(name, labels) - before.value(name, labels);
@@ -28,16 +21,16 @@ const countDelta = (before: Scrape, after: Scrape, name: string) => after.histog
 const sumDelta = (before: Scrape, after: Scrape, name: string) => after.histogram(name, MODEL).sum - before.histogram(name, MODEL).sum;
 
 it("counts what the responses report", async () => {
-  const before = await scrape(server.url);
+  const before = await scrape(server().url);
   const system = {role: "system", content: "You are a helpful assistant who answers in one short paragraph."};
-  const first = await complete(server.url, CHAT, {messages: [system, {role: "user", content: "Name a color."}], max_tokens: 6, ignore_eos: true, seed: 1});
+  const first = await complete(server().url, CHAT, {messages: [system, {role: "user", content: "Name a color."}], max_tokens: 6, ignore_eos: true, seed: 1});
   const concurrent = await Promise.all([
-    complete(server.url, CHAT, {messages: [system, {role: "user", content: "Name a fruit."}], max_tokens: 9, ignore_eos: true, stream: true, stream_options: {include_usage: true}}),
-    complete(server.url, "/v1/completions", {prompt: "Once upon a time", max_tokens: 5, ignore_eos: true}),
-    complete(server.url, CHAT, {messages: [{role: "user", content: "Say one word."}], max_tokens: 1})
+    complete(server().url, CHAT, {messages: [system, {role: "user", content: "Name a fruit."}], max_tokens: 9, ignore_eos: true, stream: true, stream_options: {include_usage: true}}),
+    complete(server().url, "/v1/completions", {prompt: "Once upon a time", max_tokens: 5, ignore_eos: true}),
+    complete(server().url, CHAT, {messages: [{role: "user", content: "Say one word."}], max_tokens: 1})
   ]);
   const responses = [first, ...concurrent];
-  const after = await scrape(server.url);
+  const after = await scrape(server().url);
 
   expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200]);
   expect(delta(before, after, "inflight:request_success_total")).toBe(4);
@@ -59,18 +52,18 @@ it("counts what the responses report", async () => {
 });
 
 it("observes a request's TTFT as its timings report it, within 1 ms", async () => {
-  const before = await scrape(server.url);
-  const response = await complete(server.url, CHAT, {messages: [{role: "user", content: "Count to three."}], max_tokens: 4, ignore_eos: true, stream: true});
-  const after = await scrape(server.url);
+  const before = await scrape(server().url);
+  const response = await complete(server().url, CHAT, {messages: [{role: "user", content: "Count to three."}], max_tokens: 4, ignore_eos: true, stream: true});
+  const after = await scrape(server().url);
   expect(countDelta(before, after, "inflight:time_to_first_token_seconds")).toBe(1);
   expect(Math.abs(sumDelta(before, after, "inflight:time_to_first_token_seconds") * 1000 - response.timings!.ttft_ms!)).toBeLessThan(1);
   expect(Math.abs(sumDelta(before, after, "inflight:request_time_per_output_token_seconds") * 1000 - response.timings!.tpot_ms!)).toBeLessThan(1);
 });
 
 it("shows a running stream and its KV, and returns to 0 after the client aborts", async () => {
-  const before = await scrape(server.url);
+  const before = await scrape(server().url);
   const controller = new AbortController();
-  const reply = await fetch(`${server.url}${CHAT}`, {
+  const reply = await fetch(`${server().url}${CHAT}`, {
     method: "POST",
     signal: controller.signal,
     headers: {"content-type": "application/json"},
@@ -78,16 +71,12 @@ it("shows a running stream and its KV, and returns to 0 after the client aborts"
   });
   const events = readSse(reply);
   for (let i = 0; i < 4; i++) await events.next();
-  const during = await scrape(server.url);
+  const during = await scrape(server().url);
   expect(during.value("inflight:num_requests_running", MODEL)).toBe(1);
   expect(during.value("inflight:kv_cache_usage_perc", MODEL)).toBeGreaterThan(0);
   controller.abort();
   await events.return(undefined).catch(() => {});
-  let after = await scrape(server.url);
-  for (let attempt = 0; attempt < 200 && delta(before, after, "inflight:request_success_total") === 0; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    after = await scrape(server.url);
-  }
+  const after = await scrapeWhen(server().url, "the aborted request is counted", (metrics) => delta(before, metrics, "inflight:request_success_total") > 0);
   expect(delta(before, after, "inflight:request_success_total", {...MODEL, finished_reason: "abort"})).toBe(1);
   expect(delta(before, after, "inflight:http_requests_total", {...MODEL, status_code: "499"})).toBe(1);
   expect(after.value("inflight:num_requests_running", MODEL)).toBe(0);

@@ -4,6 +4,7 @@
  * that leave get their line once the engine has ended their request (status 499, reason abort).
  */
 import {afterEach, describe, expect, it} from "vitest";
+import {eventually} from "../utils/eventually.ts";
 import {readSse} from "../utils/sse.ts";
 import {complete} from "./completionClient.ts";
 import {type FakeApp, startFakeApp} from "./fakeApp.ts";
@@ -27,12 +28,13 @@ async function startLogged(options: {isPromptLogged?: boolean; numSequences?: nu
     sequenceCapacity: 4096,
     app: {isPromptLogged: options.isPromptLogged, logger: {level: "info", stream: {write: (line: string) => { lines.push(JSON.parse(line)); }}}}
   });
-  return {url: server.url, lines, finished: () => lines.filter((line) => line.msg === "request finished")};
-}
-
-async function eventually<T>(read: () => T[], count: number): Promise<T[]> {
-  for (let attempt = 0; attempt < 400 && read().length < count; attempt++) await new Promise((resolve) => setTimeout(resolve, 5));
-  return read();
+  const finished = (): LogLine[] => lines.filter((line) => line.msg === "request finished");
+  /** The "request finished" lines once there are at least `count` (a line is written after the response ends). */
+  const finishedLines = async (count: number): Promise<LogLine[]> => {
+    await eventually(`${count} "request finished" line(s)`, () => finished().length >= count);
+    return finished();
+  };
+  return {url: server.url, lines, finishedLines};
 }
 
 afterEach(async () => {
@@ -42,12 +44,12 @@ afterEach(async () => {
 
 describe("request log", () => {
   it("writes one line per finished request, without prompts or outputs by default", async () => {
-    const {url, lines, finished} = await startLogged();
+    const {url, lines, finishedLines} = await startLogged();
     const json = await complete(url, "/v1/chat/completions", {messages: [{role: "user", content: SECRET}], max_tokens: 4}, {headers: {"x-request-id": "abc-1"}});
     const streamed = await complete(url, "/v1/chat/completions", {messages: [{role: "user", content: SECRET}], max_tokens: 3, stream: true});
     await fetch(`${url}/health`);
     await fetch(`${url}/metrics`);
-    const written = await eventually(finished, 2);
+    const written = await finishedLines(2);
     expect(written).toHaveLength(2);
     const [first, second] = written;
     expect(first).toMatchObject({level: 30, reqId: "abc-1", completionId: json.id, model: "fake", variant: "default", status: 200, finishReason: "length"});
@@ -61,18 +63,18 @@ describe("request log", () => {
   });
 
   it("adds the prompt and the output with --log-prompts", async () => {
-    const {url, finished} = await startLogged({isPromptLogged: true});
+    const {url, finishedLines} = await startLogged({isPromptLogged: true});
     const messages = [{role: "user", content: SECRET}];
     const json = await complete(url, "/v1/chat/completions", {messages, max_tokens: 4});
     const streamed = await complete(url, "/v1/completions", {prompt: SECRET, max_tokens: 5, stream: true});
-    const written = await eventually(finished, 2);
+    const written = await finishedLines(2);
     expect(written[0]).toMatchObject({prompt: messages, output: json.text});
     expect(written[1]).toMatchObject({prompt: SECRET, output: streamed.text});
     expect(streamed.text).toHaveLength(5);
   });
 
   it("logs a client that left as 499 with the abort, once the engine ended it", async () => {
-    const {url, finished} = await startLogged();
+    const {url, finishedLines} = await startLogged();
     const controller = new AbortController();
     const response = await fetch(`${url}/v1/chat/completions`, {
       method: "POST",
@@ -84,7 +86,7 @@ describe("request log", () => {
     for (let i = 0; i < 3; i++) await events.next();
     controller.abort();
     await events.return(undefined).catch(() => {});
-    const [line] = await eventually(finished, 1);
+    const [line] = await finishedLines(1);
     expect(line).toMatchObject({status: 499, finishReason: "abort"});
     expect((line!.timings as {generated_tokens: number}).generated_tokens).toBeGreaterThanOrEqual(2);
   });
@@ -92,7 +94,7 @@ describe("request log", () => {
   it("logs refused requests with their status", async () => {
     const {url, lines} = await startLogged({numSequences: 1, maxQueueLength: 1});
     const admitted = [0, 1].map(() => complete(url, "/v1/chat/completions", {messages: [{role: "user", content: "x"}], max_tokens: 300}));
-    await eventually(() => (server!.model.engine.stats.numWaiting === 1 ? [true] : []), 1);
+    await eventually("the second request waits for the only sequence", () => server!.model.engine.stats.numWaiting === 1);
     const refused = await complete(url, "/v1/chat/completions", {messages: [{role: "user", content: "x"}], max_tokens: 3});
     const invalid = await fetch(`${url}/v1/chat/completions`, {method: "POST", headers: {"content-type": "application/json"}, body: "{}"});
     await Promise.all(admitted);

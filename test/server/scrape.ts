@@ -11,6 +11,7 @@
  */
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import {expect} from "vitest";
+import {eventually} from "../utils/eventually.ts";
 
 type Labels = Readonly<Record<string, string>>;
 type Families = ReturnType<typeof parsePrometheusTextFormat>;
@@ -109,4 +110,12 @@ export async function scrape(baseUrl: string): Promise<Scrape> {
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
   return new Scrape(await response.text());
+}
+
+/** Scrapes until `isDone` holds (gauges and counters move as requests end, not when a client sees it), and returns that scrape. */
+export function scrapeWhen(baseUrl: string, description: string, isDone: (metrics: Scrape) => boolean): Promise<Scrape> {
+  return eventually(description, async () => {
+    const metrics = await scrape(baseUrl);
+    return isDone(metrics) && metrics;
+  });
 }

@@ -3,24 +3,21 @@
  * 503, streams in flight complete with [DONE], and the process exits 0; past --shutdown-timeout the
  * remaining streams end with a final chunk (finish_reason set) instead of being cut.
  */
-import {spawn} from "node:child_process";
-import {join} from "node:path";
 import {describe, expect, it} from "vitest";
 import {freePort} from "../../bench/scenarios/serverProcess.ts";
+import {type ServerMainProcess, startServerMain, waitForReady} from "../utils/serverMainProcess.ts";
+import {readSseData} from "../utils/sse.ts";
 
-const root = join(import.meta.dirname, "..", "..");
+/** Logged once the server has stopped admitting (main.ts does both in the same turn). */
+const SIGTERM_LINE = /SIGTERM: refusing new requests/;
 
-async function startServer(extraArgs: string[]) {
+async function startServer(extraArgs: string[]): Promise<ServerMainProcess & {url: string}> {
   const port = await freePort();
-  const {UV_THREADPOOL_SIZE: _inherited, ...env} = process.env;
-  const child = spawn(process.execPath, ["--import", "tsx", "server/start.ts", "--port", String(port), "--threads", "1", "--parallel", "2", "--log-level", "warn", ...extraArgs], {cwd: root, env});
-  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  // Info level: the SIGTERM line and the request log are what the tests wait on.
+  const server = startServerMain(["--port", String(port), "--threads", "1", "--parallel", "2", "--log-level", "info", ...extraArgs], {entry: "start"});
   const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if (await fetch(`${url}/ready`).then((response) => response.ok, () => false)) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {child, exited, url};
+  await waitForReady(url);
+  return {...server, url};
 }
 
 function chat(url: string, maxTokens: number, stream: boolean) {
@@ -31,26 +28,48 @@ function chat(url: string, maxTokens: number, stream: boolean) {
   });
 }
 
-async function readAll(response: Response): Promise<{chunks: {choices: {finish_reason: string | null}[]}[]; isDone: boolean}> {
-  const text = await response.text();
-  const events = text.split("\n\n").filter((event) => event.startsWith("data: ")).map((event) => event.slice(6));
-  const chunks = events.filter((data) => data !== "[DONE]").map((data) => JSON.parse(data) as {choices: {finish_reason: string | null}[]});
-  return {chunks, isDone: events.at(-1) === "[DONE]"};
+interface Chunk {
+  readonly choices: {delta?: {role?: string; content?: string}; finish_reason: string | null}[];
+  readonly timings?: {generated_tokens: number};
+}
+
+/**
+ * Reads an SSE response as it arrives. `running` resolves at the first chunk after the role chunk
+ * (which goes out before the request runs): a token was generated, so the request is in flight.
+ * `ended` resolves with every chunk once the body ends, and whether its last event was [DONE].
+ */
+function readStream(response: Response): {running: Promise<void>; ended: Promise<{chunks: Chunk[]; isDone: boolean}>} {
+  let onRunning!: () => void;
+  let onEndedFirst!: (error: Error) => void;
+  const running = new Promise<void>((resolve, reject) => { onRunning = resolve; onEndedFirst = reject; });
+  const ended = (async () => {
+    const chunks: Chunk[] = [];
+    let lastData = "";
+    for await (const data of readSseData(response)) {
+      lastData = data;
+      if (data === "[DONE]") continue;
+      const chunk = JSON.parse(data) as Chunk;
+      chunks.push(chunk);
+      if (chunk.choices[0]?.delta?.role === undefined) onRunning();
+    }
+    onEndedFirst(new Error(`the stream ended before its first token: ${JSON.stringify(chunks)}`));
+    return {chunks, isDone: lastData === "[DONE]"};
+  })();
+  return {running, ended};
 }
 
 describe("graceful shutdown", () => {
   it("refuses new requests with 503, lets streams in flight finish with [DONE], and exits 0", async () => {
     const server = await startServer([]);
     try {
-      const response = await chat(server.url, 300, true);
-      const reading = readAll(response);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const stream = readStream(await chat(server.url, 300, true));
+      await stream.running;
       server.child.kill("SIGTERM");
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await server.waitForOutput(SIGTERM_LINE, "the SIGTERM line");
       const refused = await chat(server.url, 4, false);
       expect(refused.status).toBe(503);
       expect(await refused.json()).toMatchObject({error: {code: "shutting_down"}});
-      const {chunks, isDone} = await reading;
+      const {chunks, isDone} = await stream.ended;
       expect(isDone).toBe(true);
       expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("length");
       expect(await server.exited).toBe(0);
@@ -62,16 +81,17 @@ describe("graceful shutdown", () => {
   it("ends streams still running at --shutdown-timeout with a final chunk", async () => {
     const server = await startServer(["--shutdown-timeout", "1", "--ctx-size", "8192"]);
     try {
-      const startedMs = Date.now();
-      const reading = readAll(await chat(server.url, 8000, true));
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const stream = readStream(await chat(server.url, 8000, true));
+      await stream.running;
       server.child.kill("SIGTERM");
-      const {chunks, isDone} = await reading;
+      const {chunks, isDone} = await stream.ended;
       expect(isDone).toBe(true);
       const finish = chunks.filter((chunk) => chunk.choices[0]?.finish_reason);
       expect(finish).toHaveLength(1);
       expect(finish[0]!.choices[0]!.finish_reason).toBe("length");
-      expect(Date.now() - startedMs).toBeLessThan(60_000);
+      // Ended by the shutdown timeout, far short of its 8,000 tokens: the request log says why it ended.
+      expect(chunks.at(-1)!.timings!.generated_tokens).toBeLessThan(8000);
+      await server.waitForOutput(/"finishReason":"timeout"/, "the request's log line, ended by the shutdown timeout");
       expect(await server.exited).toBe(0);
     } finally {
       if (server.child.exitCode === null) server.child.kill("SIGKILL");

@@ -5,6 +5,7 @@
 import {afterEach, expect, it} from "vitest";
 import {buildApp} from "../../server/app.ts";
 import {ModelRegistry} from "../../server/ModelRegistry.ts";
+import {eventually} from "../utils/eventually.ts";
 import {createFakeServedModel} from "../utils/fakeServedModel.ts";
 import {complete} from "./completionClient.ts";
 import {type FakeApp, startFakeApp} from "./fakeApp.ts";
@@ -45,8 +46,10 @@ it("reports load, KV usage, prefix hits and the variant split", async () => {
 
   const client = await WsTestClient.open(server.url);
   for (const id of ["one", "two", "three"]) client.send({request_id: id, messages: [{role: "user", content: id}], max_tokens: 3000});
-  let busy = await stats();
-  for (let attempt = 0; attempt < 200 && busy.running < 2; attempt++) busy = await stats();
+  const busy = await eventually("two requests running", async () => {
+    const reading = await stats();
+    return reading.running >= 2 && reading;
+  });
   expect(busy).toMatchObject({running: 2, waiting: 1});
   expect(busy.kv_cache_usage).toBeGreaterThan(0);
   client.socket.terminate();
@@ -54,8 +57,11 @@ it("reports load, KV usage, prefix hits and the variant split", async () => {
   const messages = [{role: "user", content: "a shared question"}];
   const first = await complete(server.url, "/v1/chat/completions", {messages, max_tokens: 4});
   await complete(server.url, "/v1/chat/completions", {messages: [...messages, {role: "assistant", content: first.text}, {role: "user", content: "more"}], max_tokens: 4});
-  let idle = await stats();
-  for (let attempt = 0; attempt < 200 && idle.running + idle.waiting > 0; attempt++) idle = await stats();
+  // The closed socket's requests end at the engine's next step boundary.
+  const idle = await eventually("no request running or waiting", async () => {
+    const reading = await stats();
+    return reading.running + reading.waiting === 0 && reading;
+  });
   expect(idle).toMatchObject({running: 0, waiting: 0, kv_cache_usage: 0});
   const metrics = await scrape(server.url);
   const labels = {model_name: "fake", variant: "default"};

@@ -4,6 +4,7 @@
  * terminal message ("done" or "error") or for its n-th chunk.
  */
 import WebSocket from "ws";
+import {eventually} from "../utils/eventually.ts";
 
 export type WsMessage = Record<string, unknown> & {
   request_id: string | null;
@@ -19,13 +20,9 @@ export type WsMessage = Record<string, unknown> & {
 export class WsTestClient {
   /** Every message received, in order. */
   readonly received: WsMessage[] = [];
-  private waiters: (() => void)[] = [];
 
   private constructor(readonly socket: WebSocket) {
-    socket.on("message", (data) => {
-      this.received.push(JSON.parse(data.toString()) as WsMessage);
-      for (const wake of this.waiters.splice(0)) wake();
-    });
+    socket.on("message", (data) => this.received.push(JSON.parse(data.toString()) as WsMessage));
   }
 
   static async open(baseUrl: string): Promise<WsTestClient> {
@@ -56,28 +53,20 @@ export class WsTestClient {
     return this.chunksOf(requestId).map((chunk) => chunk.choices?.[0]?.delta?.content ?? "").join("");
   }
 
-  /** Waits until `isReady` holds for what was received; fails after `timeoutMs`. */
-  async until<T>(read: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = read();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out; received ${JSON.stringify(this.received.slice(-3))}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 50);
-        this.waiters.push(() => { clearTimeout(timer); resolve(); });
-      });
-    }
+  /** Resolves with what `read` finds in the messages received, once it finds something. */
+  until<T>(read: () => T | undefined, what = "the awaited message"): Promise<T> {
+    return eventually(() => `${what}; the last messages received: ${JSON.stringify(this.received.slice(-3))}`, read);
   }
 
   /** The request's terminal message ("done" or "error"). */
-  terminal(requestId: string | null, timeoutMs?: number): Promise<WsMessage> {
-    return this.until(() => this.messagesOf(requestId).find((message) => message.type === "done" || message.type === "error"), timeoutMs);
+  terminal(requestId: string | null): Promise<WsMessage> {
+    return this.until(() => this.messagesOf(requestId).find((message) => message.type === "done" || message.type === "error"), `the terminal message of ${requestId}`);
   }
 
   /** Waits for the request's `count`-th content chunk. */
   async contentChunks(requestId: string, count: number): Promise<void> {
-    await this.until(() => (this.chunksOf(requestId).filter((chunk) => chunk.choices?.[0]?.delta?.content).length >= count ? true : undefined));
+    await this.until(() => (this.chunksOf(requestId).filter((chunk) => chunk.choices?.[0]?.delta?.content).length >= count ? true : undefined),
+      `content chunk ${count} of ${requestId}`);
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,11 @@ export interface FakeExecutorOptions {
   readonly sequenceCapacity?: number;
   readonly batchSize?: number;
   readonly stepDelayMs?: number;
+  /**
+   * Awaited at the start of every step, before the decode: a test holds the model mid-step (a stalled
+   * model, whatever the machine's speed) until the promise it returns resolves.
+   */
+  readonly beforeStep?: () => Promise<void>;
   /** Forces the sampled token for a request at an output position (e.g. the EOG token). */
   readonly forcedToken?: (requestId: string, numOutputTokens: number) => number | undefined;
   /** Throws for this request id, to test per-request engine faults. */
@@ -67,6 +72,7 @@ export class FakeExecutor implements StepExecutor {
 
   async executeStep(output: SchedulerOutput, plans: ReadonlyMap<string, SamplingPlan>): Promise<ExecutedStep> {
     this.steps.push(output);
+    if (this.options.beforeStep) await this.options.beforeStep();
     if (this.options.stepDelayMs) await new Promise((resolve) => setTimeout(resolve, this.options.stepDelayMs));
     else await new Promise((resolve) => setImmediate(resolve));
     const sampledTokens = new Map<string, readonly number[]>();

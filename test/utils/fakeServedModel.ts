@@ -10,14 +10,22 @@ export interface FakeServedModel extends ServedModel {
   readonly executor: FakeExecutor;
 }
 
-export function createFakeServedModel(name = "fake", options: FakeExecutorOptions & {maxQueueLength?: number; requestTimeoutMs?: number} = {}): FakeServedModel {
+export type FakeServedModelOptions = FakeExecutorOptions & {
+  readonly maxQueueLength?: number;
+  readonly requestTimeoutMs?: number;
+  /** The engine's clock; default `performance.now()`. */
+  readonly clock?: () => number;
+};
+
+export function createFakeServedModel(name = "fake", options: FakeServedModelOptions = {}): FakeServedModel {
   const executor = new FakeExecutor(options);
   const engine = new Engine({
     executor,
     detokenize: fakeDetokenize,
     isEndOfGeneration: (token) => token === FAKE_EOG_TOKEN,
     maxQueueLength: options.maxQueueLength,
-    requestTimeoutMs: options.requestTimeoutMs
+    requestTimeoutMs: options.requestTimeoutMs,
+    clock: options.clock
   });
   return {
     name,

@@ -3,17 +3,13 @@
  * an ephemeral loopback port, for integration tests. Threads are pinned to 1 so tests stay stable on
  * a 2-core machine that is also running the test runner.
  */
-import type {FastifyInstance} from "fastify";
 import {createLlamaServedModel, type LlamaServedModel} from "../../engine/createLlamaServedModel.ts";
 import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
-import {buildApp} from "../../server/app.ts";
 import {ModelRegistry} from "../../server/ModelRegistry.ts";
 import type {StepRecord} from "../../engine/types.ts";
-import {listenOnLoopback} from "./listenOnLoopback.ts";
+import {type ServedApp, serveRegistry} from "./servedApp.ts";
 
-export interface SyntheticServer extends AsyncDisposable {
-  readonly url: string;
-  readonly app: FastifyInstance;
+export interface SyntheticServer extends ServedApp {
   readonly model: LlamaServedModel;
   readonly steps: StepRecord[];
 }
@@ -46,17 +42,5 @@ export async function startSyntheticServer(options: SyntheticServerOptions = {})
   model.engine.on("step", (record) => steps.push(record));
   const registry = new ModelRegistry();
   registry.add(model);
-  registry.markReady();
-  const app = buildApp({registry});
-  const url = await listenOnLoopback(app);
-  return {
-    url,
-    app,
-    model,
-    steps,
-    async [Symbol.asyncDispose]() {
-      await app.close();
-      await registry[Symbol.asyncDispose]();
-    }
-  };
+  return {...await serveRegistry(registry), model, steps};
 }

@@ -3,17 +3,17 @@
  * a router over them, and the real app around it, with an injectable clock and no timers unless asked.
  */
 import type {FastifyInstance} from "fastify";
-import {type AppOptions, buildApp} from "../../../server/app.ts";
+import type {AppOptions} from "../../../server/app.ts";
 import type {CanaryMonitorOptions} from "../../../server/canary/CanaryMonitor.ts";
 import type {Variant} from "../../../server/canary/types.ts";
 import {VariantRouter} from "../../../server/canary/VariantRouter.ts";
 import {ModelRegistry} from "../../../server/ModelRegistry.ts";
-import type {FakeExecutorOptions} from "../../utils/FakeExecutor.ts";
-import {createFakeServedModel, type FakeServedModel} from "../../utils/fakeServedModel.ts";
+import {createFakeServedModel, type FakeServedModel, type FakeServedModelOptions} from "../../utils/fakeServedModel.ts";
+import {type ServedApp, serveRegistry} from "../../utils/servedApp.ts";
 
 export type FakeVariantSpec = Partial<Omit<Variant, "model">> & {
   readonly name: string;
-  readonly fake?: FakeExecutorOptions & {readonly maxQueueLength?: number};
+  readonly fake?: FakeServedModelOptions;
 };
 
 export function fakeVariant(servedName: string, spec: FakeVariantSpec): Variant & {readonly model: FakeServedModel} {
@@ -46,12 +46,8 @@ export function createFakeRouter(options: CanaryRouterOptions, servedName = "cha
   });
 }
 
-export interface CanaryApp extends AsyncDisposable {
-  readonly app: FastifyInstance;
+export interface CanaryApp extends ServedApp {
   readonly router: VariantRouter;
-  readonly registry: ModelRegistry;
-  /** Listening address, set when started with `isListening`. */
-  readonly url: string;
 }
 
 export async function startCanaryApp(options: CanaryRouterOptions & {
@@ -61,22 +57,7 @@ export async function startCanaryApp(options: CanaryRouterOptions & {
   const router = createFakeRouter(options);
   const registry = new ModelRegistry();
   registry.addRouter(router);
-  registry.markReady();
-  const app = buildApp({registry, ...options.app});
-  let url = "";
-  if (options.isListening) {
-    await app.listen({host: "127.0.0.1", port: 0});
-    const address = app.server.address();
-    if (address === null || typeof address === "string") throw new Error("no port");
-    url = `http://127.0.0.1:${address.port}`;
-  } else await app.ready();
-  return {
-    app, router, registry, url,
-    async [Symbol.asyncDispose]() {
-      await app.close();
-      await registry[Symbol.asyncDispose]();
-    }
-  };
+  return {...await serveRegistry(registry, options.app, {isListening: options.isListening ?? false}), router};
 }
 
 /** A small seeded PRNG (mulberry32), so random splits are reproducible. */

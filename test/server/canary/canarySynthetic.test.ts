@@ -8,23 +8,22 @@
 import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import type {FastifyInstance} from "fastify";
 import OpenAI from "openai";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {buildApp} from "../../../server/app.ts";
 import {type LoadedModels, loadServedModels} from "../../../server/models/loadServedModels.ts";
 import {servedModelSpecsOfFile} from "../../../server/models/servedModelSpecs.ts";
 import {readVariantsFile} from "../../../server/canary/variantConfig.ts";
 import type {VariantRouter} from "../../../server/canary/VariantRouter.ts";
 import {ServerMetrics} from "../../../server/metrics/ServerMetrics.ts";
 import {ModelRegistry} from "../../../server/ModelRegistry.ts";
+import {eventually} from "../../utils/eventually.ts";
+import {type ServedApp, serveRegistry} from "../../utils/servedApp.ts";
 import {scrape} from "../scrape.ts";
 
 const ADMIN_KEY = "e2e-key";
 const folder = mkdtempSync(join(tmpdir(), "inflight-canary-"));
 let loaded: LoadedModels;
-let registry: ModelRegistry;
-let app: FastifyInstance;
+let served: ServedApp;
 let router: VariantRouter;
 let client: OpenAI;
 let url: string;
@@ -45,21 +44,16 @@ models:
     isPreemptionEnabled: false, requestTimeoutMs: undefined, hostPrefixCacheBytes: 0, isPrefixCachingEnabled: true, speculation: undefined
   });
   loaded = await loadServedModels(specs, {gpu: "off", log: () => {}});
-  registry = new ModelRegistry();
+  const registry = new ModelRegistry();
   for (const loadedRouter of loaded.routers) registry.addRouter(loadedRouter);
-  registry.markReady();
   router = loaded.routers[0]!;
-  app = buildApp({registry, adminKey: ADMIN_KEY, metrics: new ServerMetrics({isProcessMetricsEnabled: false})});
-  await app.listen({host: "127.0.0.1", port: 0});
-  const address = app.server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  url = `http://127.0.0.1:${address.port}`;
+  served = await serveRegistry(registry, {adminKey: ADMIN_KEY, metrics: new ServerMetrics({isProcessMetricsEnabled: false})});
+  url = served.url;
   client = new OpenAI({baseURL: `${url}/v1`, apiKey: "unused", maxRetries: 0});
 }, 120_000);
 
 afterAll(async () => {
-  await app?.close();
-  await registry?.[Symbol.asyncDispose]();
+  await served?.[Symbol.asyncDispose]();
   await loaded?.[Symbol.asyncDispose]();
   rmSync(folder, {recursive: true, force: true});
 });
@@ -120,9 +114,7 @@ describe("two synthetic variants behind one served name", () => {
     expect([...seen.keys()].sort()).toEqual(["canary", "stable"]);
     // Shadow copies finish on their own time; wait for the mirror to go idle before reading.
     const mirror = router.variant("mirror").model.engine;
-    for (let waitedMs = 0; (mirror.stats.numRunning > 0 || mirror.stats.numWaiting > 0) && waitedMs < 10_000; waitedMs += 20) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually("the mirror has no request running or waiting", () => mirror.stats.numRunning === 0 && mirror.stats.numWaiting === 0);
     const metrics = await scrape(url);
     for (const variant of ["stable", "canary"]) {
       expect(metrics.value("inflight:request_success_total", {model_name: "chat", variant, finished_reason: "length"})).toBeGreaterThanOrEqual(seen.get(variant)!);

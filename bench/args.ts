@@ -5,7 +5,8 @@
  * the CLI decides the exit code and tests can call it. Running the bench is `cli.ts`'s job.
  */
 import {Command, InvalidArgumentError, Option} from "commander";
-import {DEFAULTS, TOKENIZER_ENCODINGS, resolveConfig, type BenchConfigInput} from "./config.ts";
+import {readFileSync} from "node:fs";
+import {BenchConfigError, DEFAULTS, TOKENIZER_ENCODINGS, resolveConfig, type BenchConfigInput} from "./config.ts";
 import type {BenchConfig, DatasetKind, EndpointKind, SloConfig, TokenizerEncoding, TransportKind} from "./types.ts";
 
 /** What the command line asks for: the run's configuration and what to do with the report. */
@@ -53,6 +54,7 @@ export function buildCommand(output?: CliOutput): Command {
     .option("--replay-replies", "chat: put the server's own replies into the history, as chat clients do (default: synthetic text, identical for every server)")
     .option("--file <path>", "jsonl: one chat request body per line")
     .option("--no-ignore-eos", "do not send ignore_eos: true (outputs may end before max_tokens)")
+    .option("--response-format <file>", "JSON file holding a response_format object sent with every request (then no ignore_eos)")
     .option("--temperature <t>", "sampling temperature", parseNumber, DEFAULTS.temperature)
     .option("--seed <n>", "seed of every random choice: same seed, same requests", parseNonNegativeInt, DEFAULTS.seed)
     .addOption(
@@ -122,6 +124,7 @@ export function parseBenchArgs(argv: readonly string[], output?: CliOutput): Cli
       ...optional("file", text("file"))
     },
     isIgnoreEos: options["ignoreEos"] !== false,
+    ...optional("responseFormat", readResponseFormat(text("responseFormat"))),
     temperature: number("temperature") ?? DEFAULTS.temperature,
     seed: number("seed") ?? DEFAULTS.seed,
     tokenizer: text("tokenizer") as TokenizerEncoding,
@@ -193,4 +196,19 @@ function parseNonNegativeInt(text: string): number {
   const value = parseNumber(text);
   if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError(`must be an integer >= 0: "${text}"`);
   return value;
+}
+
+/** The `response_format` object in a JSON file; undefined without a file. Throws BenchConfigError when unusable. */
+function readResponseFormat(path: string | undefined): Readonly<Record<string, unknown>> | undefined {
+  if (path === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new BenchConfigError("responseFormat", `cannot read ${path} as JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value) || typeof (value as {type?: unknown}).type !== "string") {
+    throw new BenchConfigError("responseFormat", `${path} must hold a response_format object, e.g. {"type": "json_object"}`);
+  }
+  return value as Record<string, unknown>;
 }

@@ -109,6 +109,7 @@ export function resolveConfig(input: BenchConfigInput): BenchConfig {
     warmupRequests: nonNegativeInt("warmupRequests", input.warmupRequests ?? DEFAULTS.warmupRequests),
     dataset,
     isIgnoreEos: input.isIgnoreEos ?? true,
+    ...(input.responseFormat === undefined ? {} : {responseFormat: input.responseFormat}),
     temperature: nonNegative("temperature", input.temperature ?? DEFAULTS.temperature),
     seed: nonNegativeInt("seed", input.seed ?? DEFAULTS.seed),
     tokenizer,

@@ -99,6 +99,11 @@ export interface BenchConfig {
   readonly dataset: DatasetConfig;
   /** Adds `ignore_eos: true` so servers that support it produce exactly `max_tokens`. */
   readonly isIgnoreEos: boolean;
+  /**
+   * OpenAI's `response_format` sent with every request (e.g. a `json_schema`), to measure constrained
+   * decoding; `ignore_eos` is then left out, since a finished grammar allows only end-of-generation.
+   */
+  readonly responseFormat?: Readonly<Record<string, unknown>>;
   readonly temperature: number;
   /** Root of every random choice: same seed, same requests. */
   readonly seed: number;

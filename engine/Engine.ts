@@ -14,19 +14,13 @@ import {Scheduler} from "../scheduler/Scheduler.ts";
 import type {
   FinishReason, FinishedRequest, ScheduledRequest, SchedulerOutput, SchedulerStats, SchedulingPolicy, SpeculationPolicyOptions
 } from "../scheduler/types.ts";
+import {checkSubmittable, refusalError} from "./admission.ts";
 import {EngineError} from "./errors.ts";
 import type {ExecutedStep, SamplingPlan, StepExecutor} from "./executor/types.ts";
 import {GenerationStream} from "./GenerationStream.ts";
 import {RequestOutput} from "./RequestOutput.ts";
 import {type Detokenize, IncrementalDetokenizer, type TextStreamDecoder} from "./text/IncrementalDetokenizer.ts";
 import {DEFAULT_VARIANT, type FinishedGenerationRecord, type GenerationRequest, type StepEntry, type StepRecord} from "./types.ts";
-
-/** The engine's error for a request the scheduler refused. */
-function refusalError(reason: "queue_full" | "too_long" | "duplicate_id"): EngineError {
-  if (reason === "queue_full") return new EngineError("queue_full", "too many requests are waiting; retry later");
-  if (reason === "duplicate_id") return new EngineError("duplicate_request_id", "a request with this id is already running");
-  return new EngineError("prompt_too_long", "the prompt leaves no room for an output token");
-}
 
 export interface EngineOptions {
   readonly executor: StepExecutor;
@@ -114,16 +108,12 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
 
   /** Queues a request; it runs from the next step on. Throws {@link EngineError} when it cannot. */
   submit(request: GenerationRequest): GenerationStream {
-    if (!this.isAccepting) throw new EngineError("shutting_down", "the server is shutting down");
+    const {executor} = this.options;
     const capacity = this.sequenceCapacity;
     const numPromptTokens = request.promptTokens.length;
-    if (numPromptTokens === 0) throw new EngineError("empty_prompt", "the prompt is empty");
-    if (numPromptTokens >= capacity) {
-      throw new EngineError("prompt_too_long",
-        `This model's maximum context length is ${capacity} tokens. However, your prompt has ${numPromptTokens} tokens ` +
-        `and at least 1 more is needed for the completion.`);
-    }
-    this.beginRequest(request);
+    checkSubmittable(request, {isAccepting: this.isAccepting, sequenceCapacity: capacity, canConstrain: executor.canConstrain === true});
+    if (this.states.has(request.id)) throw new EngineError("duplicate_request_id", "a request with this id is already running");
+    executor.beginRequest?.(request);
     const now = this.clock();
     const arrivalMs = request.arrivalMs ?? now;
     const added = this.scheduler.addRequest({
@@ -137,7 +127,7 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
     });
     if (!added.isAccepted) {
       // A duplicate id's executor state belongs to the live request of that id.
-      if (added.reason !== "duplicate_id") this.options.executor.endRequest?.(request.id);
+      if (added.reason !== "duplicate_id") executor.endRequest?.(request.id);
       throw refusalError(added.reason);
     }
     const textDecoder = this.options.createTextDecoder?.() ?? new IncrementalDetokenizer(this.options.detokenize);
@@ -145,18 +135,6 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
     this.states.set(request.id, state);
     this.ensureLoop();
     return state.stream;
-  }
-
-  /** Lets the executor prepare a constrained request, or refuses one it cannot constrain. */
-  private beginRequest(request: GenerationRequest): void {
-    const {executor} = this.options;
-    if (request.grammar !== undefined) {
-      if (!executor.canConstrain) throw new EngineError("unsupported_grammar", "this model's decoding path cannot enforce a grammar");
-      // A completed grammar allows only end-of-generation: ignoring it would loop on forbidden tokens.
-      if (request.isEndOfGenerationIgnored) throw new EngineError("unsupported_grammar", "a grammar cannot be combined with ignoring end-of-generation");
-    }
-    if (this.states.has(request.id)) throw new EngineError("duplicate_request_id", "a request with this id is already running");
-    executor.beginRequest?.(request);
   }
 
   /** Ends a request at the next step boundary (at once if the loop is idle). */

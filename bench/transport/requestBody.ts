@@ -21,7 +21,7 @@ export function buildRequestBody(spec: RequestSpec, context: TransportContext, i
     max_tokens: spec.maxTokens,
     temperature: config.temperature,
     seed: spec.seed,
-    ...(config.isIgnoreEos ? {ignore_eos: true} : {}),
+    ...(config.responseFormat ? {response_format: config.responseFormat} : config.isIgnoreEos ? {ignore_eos: true} : {}),
     stream: isStream,
     ...(isStream ? {stream_options: {include_usage: true}} : {})
   };

@@ -3,7 +3,7 @@
  * end-to-end run of the real CLI process against a fake server (table, --json, --chart, exit code).
  */
 import {execFile} from "node:child_process";
-import {mkdtemp, readFile, rm} from "node:fs/promises";
+import {mkdtemp, readFile, rm, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {promisify} from "node:util";
@@ -100,6 +100,21 @@ describe("parseBenchArgs", () => {
     expect(config.isMetricsEnabled).toBe(false);
     expect(config.isPerRequestKept).toBe(true);
     expect([jsonPath, chartPath, isQuiet]).toEqual(["out/run.json", "out/run.svg", true]);
+  });
+
+  it("reads --response-format from a JSON file, and refuses a file that holds none", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "bench-format-"));
+    try {
+      const schema = join(folder, "format.json");
+      const broken = join(folder, "broken.json");
+      await writeFile(schema, JSON.stringify({type: "json_object"}));
+      await writeFile(broken, JSON.stringify([1, 2]));
+      expect(parseBenchArgs([...URL, "--response-format", schema]).config.responseFormat).toEqual({type: "json_object"});
+      expect(() => parseBenchArgs([...URL, "--response-format", broken])).toThrow(BenchConfigError);
+      expect(() => parseBenchArgs([...URL, "--response-format", join(folder, "missing.json")])).toThrow(/cannot read/);
+    } finally {
+      await rm(folder, {recursive: true, force: true});
+    }
   });
 
   it("reads request rates, inf included, and the duration-based request cap", () => {

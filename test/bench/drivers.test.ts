@@ -98,6 +98,20 @@ describe("seeding", () => {
   });
 });
 
+describe("response format", () => {
+  it("sends --response-format with every request, and then no ignore_eos", async () => {
+    server = await startFakeServer({script: {ttftMs: 1, itlMs: 1, tokens: 2}});
+    const responseFormat = {type: "json_schema", json_schema: {name: "x", schema: {type: "object"}}};
+    await runLoad({target: {url: server.url, model: "f"}, workload: {kind: "concurrency", levels: [2]}, numRequests: 4, warmupRequests: 0, responseFormat});
+    const bodies = server.requests.filter((request) => request.body["messages"] !== undefined).map((request) => request.body);
+    expect(bodies).toHaveLength(4);
+    for (const body of bodies) {
+      expect(body["response_format"]).toEqual(responseFormat);
+      expect(body).not.toHaveProperty("ignore_eos");
+    }
+  });
+});
+
 describe("multi-turn conversations", () => {
   it("send turn k+1 only after turn k has completed", async () => {
     server = await startFakeServer({script: {ttftMs: 5, itlMs: 2, tokens: 3}});

@@ -5,14 +5,16 @@
  * fields (enums, bounded integers, booleans: a token at every field boundary must fit the grammar,
  * so rejected samples, which re-apply the grammar to the whole vocabulary, are frequent), and with
  * `json_object`, in alternating rounds. Prints output tokens/s and TPOT per format, their ratio to
- * free text, and the extra milliseconds per output token.
+ * free text, and the extra milliseconds per output token. First, on the engine alone, what one
+ * accepted and one rejected sample cost (bench/engine/grammarSampling.ts).
  *
  *   npm run bench:structured -- --model synthetic:small --concurrency 1,8 --rounds 2
  */
+import {spawnSync} from "node:child_process";
 import {runLoad} from "../runLoad.ts";
 import type {ServerFigures} from "../types.ts";
 import {printTableHeader, writeFiguresIfAsked} from "./scenarioOutput.ts";
-import {parseScenarioOptions, servedModelArgs, servedTarget} from "./scenarioPreamble.ts";
+import {parseScenarioOptions, ROOT, servedModelArgs, servedTarget} from "./scenarioPreamble.ts";
 import {startServerProcess} from "./serverProcess.ts";
 
 const {options, modelPath} = parseScenarioOptions("structuredOutputs", {
@@ -35,6 +37,16 @@ const FORMATS: readonly {readonly label: string; readonly responseFormat?: Reado
   {label: "free text"}, {label: "json_schema, strings", responseFormat: STRINGS},
   {label: "json_schema, short fields", responseFormat: FIELDS}, {label: "json_object", responseFormat: {type: "json_object"}}
 ];
+
+const engineRun = spawnSync(process.execPath, ["--import", "tsx", "bench/engine/grammarSampling.ts", modelPath, String(options.threads), String(options.rounds)],
+  {cwd: ROOT, encoding: "utf8", env: {...process.env, UV_THREADPOOL_SIZE: "1"}});
+if (engineRun.status !== 0) throw new Error(`grammarSampling failed: ${engineRun.stderr}`);
+const sampling = JSON.parse(engineRun.stdout.trim().split("\n").at(-1)!) as {vocabularySize: number | null; medianStepMs: Record<string, number>};
+console.log(`engine alone, one sequence, ${sampling.vocabularySize ?? "?"}-token vocabulary, temperature 1, median decode step:`);
+printTableHeader(["", "step ms", "extra ms per token"]);
+const freeStepMs = sampling.medianStepMs["free text"]!;
+for (const [label, ms] of Object.entries(sampling.medianStepMs)) console.log(`| ${label} | ${ms.toFixed(2)} | ${(ms - freeStepMs).toFixed(2)} |`);
+console.log("");
 
 const levels = String(options.concurrency).split(",").map(Number);
 const rounds = Number(options.rounds);

@@ -16,9 +16,10 @@ import type {
 } from "../scheduler/types.ts";
 import {checkSubmittable, refusalError} from "./admission.ts";
 import {EngineError} from "./errors.ts";
-import type {ExecutedStep, SamplingPlan, StepExecutor} from "./executor/types.ts";
+import type {ExecutedStep, StepExecutor} from "./executor/types.ts";
 import {GenerationStream} from "./GenerationStream.ts";
-import {RequestOutput} from "./RequestOutput.ts";
+import {RequestOutput, type TokenDescriber} from "./RequestOutput.ts";
+import {planStep, takeStep} from "./stepResults.ts";
 import {type Detokenize, IncrementalDetokenizer, type TextStreamDecoder} from "./text/IncrementalDetokenizer.ts";
 import {DEFAULT_VARIANT, type FinishedGenerationRecord, type GenerationRequest, type StepEntry, type StepRecord} from "./types.ts";
 
@@ -27,6 +28,8 @@ export interface EngineOptions {
   readonly detokenize: Detokenize;
   /** Each request's text decoder; default: one over `detokenize`. Exact where token bytes are known. */
   readonly createTextDecoder?: () => TextStreamDecoder;
+  /** A token's text and bytes, for log-probabilities; default: from `detokenize`. */
+  readonly describeToken?: TokenDescriber;
   readonly isEndOfGeneration: (token: number) => boolean;
   /** Defaults to the executor's batch size. */
   readonly maxNumBatchedTokens?: number;
@@ -56,11 +59,16 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
   private loop: Promise<void> | null = null;
   private isAccepting = true;
   private numStepsTotal = 0;
+  private readonly describeToken: TokenDescriber;
 
   constructor(private readonly options: EngineOptions) {
     super();
     const {executor} = options;
     this.clock = options.clock ?? (() => performance.now());
+    this.describeToken = options.describeToken ?? ((token) => {
+      const text = options.detokenize([token], []);
+      return {text, bytes: [...new TextEncoder().encode(text)]};
+    });
     this.scheduler = new Scheduler({
       numSequences: executor.numSequences,
       sequenceCapacity: executor.sequenceCapacity,
@@ -111,7 +119,9 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
     const {executor} = this.options;
     const capacity = this.sequenceCapacity;
     const numPromptTokens = request.promptTokens.length;
-    checkSubmittable(request, {isAccepting: this.isAccepting, sequenceCapacity: capacity, canConstrain: executor.canConstrain === true});
+    checkSubmittable(request, {
+      isAccepting: this.isAccepting, sequenceCapacity: capacity, canConstrain: executor.canConstrain === true, canScore: executor.canScore === true
+    });
     if (this.states.has(request.id)) throw new EngineError("duplicate_request_id", "a request with this id is already running");
     executor.beginRequest?.(request);
     const now = this.clock();
@@ -122,6 +132,7 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
       maxTokens: Math.max(1, Math.min(request.maxTokens, capacity - numPromptTokens)),
       priority: request.priority,
       isSpeculationAllowed: request.isSpeculationAllowed ?? true,
+      isPrefixReuseAllowed: request.promptLogprobs === undefined,
       arrivalMs,
       deadlineMs: request.deadlineMs ?? (this.options.requestTimeoutMs === undefined ? undefined : arrivalMs + this.options.requestTimeoutMs)
     });
@@ -131,7 +142,7 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
       throw refusalError(added.reason);
     }
     const textDecoder = this.options.createTextDecoder?.() ?? new IncrementalDetokenizer(this.options.detokenize);
-    const state = new RequestOutput(request, now, textDecoder, new GenerationStream(request.id, (id) => this.abort(id)));
+    const state = new RequestOutput(request, now, textDecoder, new GenerationStream(request.id, (id) => this.abort(id)), this.describeToken);
     this.states.set(request.id, state);
     this.ensureLoop();
     return state.stream;
@@ -167,36 +178,20 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
   }
 
   private async executeStep(output: SchedulerOutput): Promise<void> {
-    const plans = new Map<string, SamplingPlan>();
     const startMs = this.clock();
-    for (const entry of output.scheduled) {
-      const state = this.states.get(entry.requestId)!;
-      if (entry.isNewlyPlaced) state.markScheduled(startMs, entry.numComputedTokens);
-      if (entry.isSampling) plans.set(entry.requestId, state.samplingPlan(1 + entry.maxNumDraftTokens));
-    }
+    const {plans, scoring, promptOnlyIds} = planStep(output, this.states, startMs);
     let executed: ExecutedStep;
     try {
-      executed = await this.options.executor.executeStep(output, plans);
+      executed = await this.options.executor.executeStep(output, plans, scoring);
     } catch (error) {
       // A step that failed as a whole fails each of its requests; the scheduler still gets its update.
       const failure = error instanceof Error ? error : new Error(String(error));
       executed = {sampledTokens: new Map(), draftCounts: new Map(), failures: new Map(output.scheduled.map((entry) => [entry.requestId, failure])), numDecodeCalls: 0};
     }
     const endMs = this.clock();
-    const sampledTokens = new Map<string, readonly number[]>();
-    const stoppedIds = new Map<string, "stop" | "error">();
-    for (const [requestId, error] of executed.failures) {
-      this.states.get(requestId)?.fail(error);
-      stoppedIds.set(requestId, "error");
-    }
-    for (const [requestId, tokens] of executed.sampledTokens) {
-      const state = this.states.get(requestId);
-      if (!state || this.pendingAborts.has(requestId)) continue;
-      const taken = this.takeTokens(state, tokens, endMs);
-      if (taken.isStopped) stoppedIds.set(requestId, "stop");
-      if (taken.tokens.length > 0) sampledTokens.set(requestId, taken.tokens);
-    }
-    for (const [requestId, counts] of executed.draftCounts) this.states.get(requestId)?.addDraftCounts(counts);
+    const {sampledTokens, stoppedIds} = takeStep(executed, {states: this.states, pendingAborts: this.pendingAborts, isEndOfGeneration: this.options.isEndOfGeneration}, endMs);
+    // A prompt-only request (max_tokens 0) ends once its prompt is in, without a token.
+    for (const requestId of promptOnlyIds) if (!stoppedIds.has(requestId)) stoppedIds.set(requestId, "length");
     // Built before the update: requests that finish this step leave `states` there.
     const entries = output.scheduled.map((entry) => this.stepEntryOf(entry, sampledTokens));
     const result = {stepId: output.stepId, sampledTokens, stoppedIds, draftCounts: executed.draftCounts};
@@ -209,19 +204,6 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
       numDecodeCalls: executed.numDecodeCalls,
       durationMs: endMs - startMs
     });
-  }
-
-  /**
-   * Streams a step's tokens in order until one ends the request: an end-of-generation token (not
-   * content: neither streamed nor counted) or a stop string. Tokens after it are dropped.
-   */
-  private takeTokens(state: RequestOutput, tokens: readonly number[], nowMs: number): {tokens: readonly number[]; isStopped: boolean} {
-    for (let index = 0; index < tokens.length; index++) {
-      const token = tokens[index]!;
-      if (!state.request.isEndOfGenerationIgnored && this.options.isEndOfGeneration(token)) return {tokens: tokens.slice(0, index), isStopped: true};
-      if (state.acceptToken(token, nowMs)) return {tokens: tokens.slice(0, index + 1), isStopped: true};
-    }
-    return {tokens, isStopped: false};
   }
 
   private stepEntryOf(entry: ScheduledRequest, sampledTokens: ReadonlyMap<string, readonly number[]>): StepEntry {

@@ -5,7 +5,7 @@
  * by the request's own max tokens. Besides the reader, anyone may wait for the summary alone
  * (`whenDone()`), which arrives even when the reader left early.
  */
-import type {GenerationSummary, TokenDelta} from "./types.ts";
+import type {GenerationSummary, TokenDelta, TokenLogprob} from "./types.ts";
 
 export type GenerationEvent =
   | {readonly type: "delta"; readonly delta: TokenDelta}
@@ -74,14 +74,16 @@ export class GenerationStream implements AsyncIterable<GenerationEvent> {
     }
   }
 
-  /** Reads the whole stream: the text and the summary. */
-  async collect(): Promise<{text: string; tokenIds: number[]; summary: GenerationSummary}> {
+  /** Reads the whole stream: the text, the tokens, their log-probabilities (when asked for) and the summary. */
+  async collect(): Promise<{text: string; tokenIds: number[]; logprobs: TokenLogprob[]; summary: GenerationSummary}> {
     let text = "";
     const tokenIds: number[] = [];
+    const logprobs: TokenLogprob[] = [];
     for await (const event of this) {
-      if (event.type === "done") return {text, tokenIds, summary: event.summary};
+      if (event.type === "done") return {text, tokenIds, logprobs, summary: event.summary};
       text += event.delta.text;
       tokenIds.push(...event.delta.tokenIds);
+      if (event.delta.logprobs) logprobs.push(...event.delta.logprobs);
     }
     throw new Error("stream ended without a summary");
   }

@@ -8,8 +8,14 @@ import type {DraftCounts, FinishedRequest} from "../scheduler/types.ts";
 import type {SamplingPlan} from "./executor/types.ts";
 import type {GenerationStream} from "./GenerationStream.ts";
 import type {TextStreamDecoder} from "./text/IncrementalDetokenizer.ts";
+import {LogprobAligner} from "./text/LogprobAligner.ts";
 import {StopMatcher} from "./text/StopMatcher.ts";
-import {DEFAULT_VARIANT, type GenerationRequest, type GenerationSummary} from "./types.ts";
+import {
+  DEFAULT_VARIANT, type GenerationRequest, type GenerationSummary, type PositionLogprobs, type PromptTokenLogprob, type TokenDelta, type TokenLogprob
+} from "./types.ts";
+
+/** A token's text (lossy for a piece of a character) and its exact bytes. */
+export type TokenDescriber = (token: number) => {readonly text: string; readonly bytes: readonly number[]};
 
 /** Mixes a request seed and a position into a per-step seed, so each draw is independent yet reproducible. */
 function stepSeedOf(seed: number, position: number): number {
@@ -37,13 +43,28 @@ export class RequestOutput {
   /** Draft tokens verified and accepted over the request; null until it first speculated. */
   private speculation: {numDraftTokens: number; numAcceptedTokens: number; numDrafts: number} | null = null;
 
+  /** With logprobs asked for: the aligner of sampled tokens' entries and the prompt's scores. */
+  private readonly logprobs: {
+    readonly aligner: LogprobAligner;
+    readonly describe: (scored: PositionLogprobs) => TokenLogprob;
+    readonly describeToken: TokenDescriber;
+    readonly prompt: (TokenLogprob | undefined)[];
+  } | null;
+
   constructor(
     readonly request: GenerationRequest,
     private readonly submitMs: number,
     detokenizer: TextStreamDecoder,
-    readonly stream: GenerationStream
+    readonly stream: GenerationStream,
+    describeToken?: TokenDescriber
   ) {
     this.detokenizer = detokenizer;
+    this.logprobs = (request.logprobs || request.promptLogprobs) && describeToken ? {
+      aligner: new LogprobAligner(),
+      describe: ({token, logprob, top}) => ({token, logprob, ...describeToken(token), top: top.map((entry) => ({...entry, ...describeToken(entry.token)}))}),
+      describeToken,
+      prompt: []
+    } : null;
     this.stopMatcher = new StopMatcher(request.stop);
     this.seed = request.sampling.seed ?? Math.floor(Math.random() * 0xffffffff);
   }
@@ -83,7 +104,8 @@ export class RequestOutput {
     return {
       sampling: this.request.sampling,
       stepSeeds: Array.from({length: numPositions}, (_, offset) => stepSeedOf(this.seed, numOutput + offset)),
-      penaltyTokens: this.outputTokens
+      penaltyTokens: this.outputTokens,
+      ...(this.request.logprobs ? {numTopLogprobs: this.request.logprobs.numTop} : {})
     };
   }
 
@@ -94,15 +116,38 @@ export class RequestOutput {
     this.numCachedPromptTokens = numComputedTokens;
   }
 
-  /** Takes one sampled token; streams the text it completes. Returns true when a stop string ended the request. */
-  acceptToken(token: number, nowMs: number): boolean {
+  /**
+   * Takes one sampled token (with its log-probabilities when the request asked); streams the text it
+   * completes. Returns true when a stop string ended the request.
+   */
+  acceptToken(token: number, nowMs: number, logprobs?: PositionLogprobs): boolean {
     this.outputTokens.push(token);
     if (this.lastTokenMs !== nowMs) this.lastTokenLatencyMs = nowMs - (this.lastTokenMs ?? this.arrivalMs);
     this.firstTokenMs ??= nowMs;
     this.lastTokenMs = nowMs;
-    const match = this.stopMatcher.push(this.detokenizer.push([token]));
-    this.stream.push({type: "delta", delta: {text: match.text, tokenIds: [token]}});
+    const decoded = this.detokenizer.push([token]);
+    if (logprobs && this.logprobs) this.logprobs.aligner.addToken(this.logprobs.describe(logprobs), decoded);
+    const match = this.stopMatcher.push(decoded);
+    this.stream.push({type: "delta", delta: this.deltaOf(match.text, [token])});
     return match.isStopped;
+  }
+
+  /** Records prompt tokens' scores (echo with logprobs), by the position of the token scored. */
+  addPromptScores(scores: ReadonlyMap<number, PositionLogprobs>): void {
+    if (!this.logprobs) return;
+    for (const [position, score] of scores) this.logprobs.prompt[position] = this.logprobs.describe(score);
+  }
+
+  private deltaOf(text: string, tokenIds: readonly number[], isLast = false): TokenDelta {
+    if (!this.logprobs) return {text, tokenIds};
+    const released = this.logprobs.aligner.emit(text);
+    if (isLast) released.push(...this.logprobs.aligner.finish());
+    return {text, tokenIds, logprobs: released};
+  }
+
+  /** One entry per prompt token: its score, or none for the first (and any never scored). */
+  private promptLogprobsOf(scored: readonly (TokenLogprob | undefined)[], describeToken: TokenDescriber): PromptTokenLogprob[] {
+    return this.request.promptTokens.map((token, position) => scored[position] ?? {token, ...describeToken(token), logprob: null, top: null});
   }
 
   fail(error: Error): void {
@@ -111,8 +156,11 @@ export class RequestOutput {
 
   /** Flushes held-back text and closes the stream with the summary, which it returns. */
   complete(finished: FinishedRequest, nowMs: number): GenerationSummary {
-    const tail = this.stopMatcher.push(this.detokenizer.flush()).text + this.stopMatcher.flush();
-    if (tail.length > 0) this.stream.push({type: "delta", delta: {text: tail, tokenIds: []}});
+    const held = this.detokenizer.flush();
+    this.logprobs?.aligner.addTail(held);
+    const tail = this.stopMatcher.push(held).text + this.stopMatcher.flush();
+    const last = this.deltaOf(tail, [], true);
+    if (tail.length > 0 || (last.logprobs?.length ?? 0) > 0) this.stream.push({type: "delta", delta: last});
     const totalMs = nowMs - this.arrivalMs;
     const numOutputTokens = this.outputTokens.length;
     const timeToFirstTokenMs = this.firstTokenMs === null ? null : this.firstTokenMs - this.arrivalMs;
@@ -130,6 +178,7 @@ export class RequestOutput {
       },
       ...(this.speculation !== null ? {speculation: {...this.speculation}} : {}),
       ...(this.request.grammar !== undefined ? {isConstrained: true} : {}),
+      ...(this.request.promptLogprobs !== undefined && this.logprobs ? {promptLogprobs: this.promptLogprobsOf(this.logprobs.prompt, this.logprobs.describeToken)} : {}),
       ...(this.errorMessage !== undefined ? {errorMessage: this.errorMessage} : {})
     };
     this.stream.push({type: "done", summary});

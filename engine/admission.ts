@@ -3,7 +3,7 @@
  * scheduler's own refusals: all in the engine's vocabulary (EngineError codes), never OpenAI's.
  */
 import {EngineError} from "./errors.ts";
-import type {GenerationRequest} from "./types.ts";
+import {type GenerationRequest, MAX_TOP_LOGPROBS} from "./types.ts";
 
 export interface SubmitConditions {
   readonly isAccepting: boolean;
@@ -11,6 +11,8 @@ export interface SubmitConditions {
   readonly sequenceCapacity: number;
   /** Whether the executor can enforce a grammar. */
   readonly canConstrain: boolean;
+  /** Whether the executor can report log-probabilities. */
+  readonly canScore: boolean;
 }
 
 /** Throws the EngineError of a request that cannot be queued. */
@@ -24,10 +26,21 @@ export function checkSubmittable(request: GenerationRequest, conditions: SubmitC
       `This model's maximum context length is ${capacity} tokens. However, your prompt has ${numPromptTokens} tokens ` +
       `and at least 1 more is needed for the completion.`);
   }
+  checkLogprobs(request, conditions.canScore);
   if (request.grammar === undefined) return;
   if (!conditions.canConstrain) throw new EngineError("unsupported_grammar", "this model's decoding path cannot enforce a grammar");
   // A completed grammar allows only end-of-generation: ignoring it would loop on forbidden tokens.
   if (request.isEndOfGenerationIgnored) throw new EngineError("unsupported_grammar", "a grammar cannot be combined with ignoring end-of-generation");
+}
+
+function checkLogprobs(request: GenerationRequest, canScore: boolean): void {
+  for (const asked of [request.logprobs, request.promptLogprobs]) {
+    if (asked === undefined) continue;
+    if (!canScore) throw new EngineError("unsupported_logprobs", "this model's decoding path cannot report log-probabilities");
+    if (!Number.isInteger(asked.numTop) || asked.numTop < 0 || asked.numTop > MAX_TOP_LOGPROBS) {
+      throw new EngineError("unsupported_logprobs", `at most ${MAX_TOP_LOGPROBS} alternatives per token can be reported`);
+    }
+  }
 }
 
 /** The engine's error for a request the scheduler refused. */

@@ -7,7 +7,8 @@ import type {Token} from "node-llama-cpp";
 import {ChatRenderer} from "./chat/ChatRenderer.ts";
 import {Engine} from "./Engine.ts";
 import {type LlamaRuntime, type LlamaRuntimeOptions, loadLlamaRuntime} from "./model/loadLlamaRuntime.ts";
-import {tokenBytesOf} from "./model/tokenBytes.ts";
+import {type TokenBytes, tokenBytesOf} from "./model/tokenBytes.ts";
+import type {TokenDescriber} from "./RequestOutput.ts";
 import {ByteDetokenizer} from "./text/ByteDetokenizer.ts";
 import type {ServedModel} from "./ServedModel.ts";
 import type {SchedulingPolicy} from "../scheduler/types.ts";
@@ -49,7 +50,7 @@ export async function createLlamaServedModel(options: LlamaServedModelOptions): 
     executor: runtime.executor,
     // node-llama-cpp brands token ids; ours are plain numbers that came from the same tokenizer.
     detokenize: (tokens, lastTokens) => model.detokenize(tokens as readonly Token[], false, lastTokens as readonly Token[]),
-    ...(tokenBytes ? {createTextDecoder: () => new ByteDetokenizer(tokenBytes.bytesOf)} : {}),
+    ...(tokenBytes ? {createTextDecoder: () => new ByteDetokenizer(tokenBytes.bytesOf), describeToken: describerOf(tokenBytes)} : {}),
     isEndOfGeneration: (token) => model.isEogToken(token as Token),
     maxNumBatchedTokens: options.maxNumBatchedTokens,
     maxQueueLength: options.maxQueueLength,
@@ -73,5 +74,14 @@ export async function createLlamaServedModel(options: LlamaServedModelOptions): 
       await engine[Symbol.asyncDispose]();
       await runtime[Symbol.asyncDispose]();
     }
+  };
+}
+
+/** A token's exact bytes, and its text decoded from them (a piece of a character shows as U+FFFD). */
+function describerOf(tokenBytes: TokenBytes): TokenDescriber {
+  const decoder = new TextDecoder("utf-8");
+  return (token) => {
+    const bytes = tokenBytes.bytesOf(token);
+    return {text: decoder.decode(bytes), bytes: [...bytes]};
   };
 }

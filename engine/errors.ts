@@ -13,6 +13,8 @@ export type EngineErrorCode =
   | "duplicate_request_id"
   /** A grammar that does not compile, or one this executor cannot enforce, or with ignore_eos. */
   | "unsupported_grammar"
+  /** Log-probabilities this executor cannot report, or more alternatives than it reports. */
+  | "unsupported_logprobs"
   | "shutting_down"
   | "not_ready"
   | "model_load_failed";

@@ -36,6 +36,45 @@ export interface GrammarSpec {
   readonly cacheKey: string;
 }
 
+/** Log-probabilities asked for: each token's own, and the `numTop` most likely tokens at its position (0 to 20). */
+export interface LogprobOptions {
+  readonly numTop: number;
+}
+
+/** The most log-probabilities a position reports. */
+export const MAX_TOP_LOGPROBS = 20;
+
+/** A token's raw log-probability (the model's distribution, before temperature, penalties and grammars). */
+export interface ScoredToken {
+  readonly token: number;
+  readonly logprob: number;
+}
+
+/** What the executor reports for a position: the token there and the most likely alternatives, best first. */
+export interface PositionLogprobs extends ScoredToken {
+  readonly top: readonly ScoredToken[];
+}
+
+/** A scored token as clients see it: its text (lossy for a piece of a character) and exact bytes. */
+export interface TokenChoice extends ScoredToken {
+  readonly text: string;
+  readonly bytes: readonly number[];
+}
+
+/** One token's log-probabilities in a delta: its own, with the bytes it added to the delta's text. */
+export interface TokenLogprob extends TokenChoice {
+  readonly top: readonly TokenChoice[];
+}
+
+/** A prompt token's entry: its log-probability given the tokens before it (the first has none: null). */
+export interface PromptTokenLogprob {
+  readonly token: number;
+  readonly text: string;
+  readonly bytes: readonly number[];
+  readonly logprob: number | null;
+  readonly top: readonly TokenChoice[] | null;
+}
+
 /** One generation as the server hands it to the engine: tokens in, limits and stops set. */
 export interface GenerationRequest {
   readonly id: string;
@@ -59,12 +98,24 @@ export interface GenerationRequest {
   readonly isSpeculationAllowed?: boolean;
   /** Constrains the output to a grammar; undefined: free text. */
   readonly grammar?: GrammarSpec;
+  /** Log-probabilities of the generated tokens; undefined: none. */
+  readonly logprobs?: LogprobOptions;
+  /**
+   * Log-probabilities of the prompt's tokens (every one after the first), for scoring a text; the
+   * whole prompt is then computed, never taken from the prefix cache. Undefined: none.
+   */
+  readonly promptLogprobs?: LogprobOptions;
 }
 
 /** A piece of a request's output, as it streams. */
 export interface TokenDelta {
   readonly text: string;
   readonly tokenIds: readonly number[];
+  /**
+   * With `logprobs`: the tokens whose text this delta completes, in order (a token trimmed by a stop
+   * string is not reported; one cut by it reports the bytes that were kept).
+   */
+  readonly logprobs?: readonly TokenLogprob[];
 }
 
 /**
@@ -106,6 +157,8 @@ export interface GenerationSummary {
   readonly speculation?: SpeculationCounts;
   /** True when a grammar constrained the output. */
   readonly isConstrained?: boolean;
+  /** With `promptLogprobs`: one entry per prompt token, the first without a log-probability (nothing precedes it). */
+  readonly promptLogprobs?: readonly PromptTokenLogprob[];
   /** Set when finishReason is "error". */
   readonly errorMessage?: string;
 }

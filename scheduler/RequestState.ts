@@ -26,6 +26,7 @@ export interface RequestState {
   /** The host-tier state to restore before the first chunk after placement; cleared once sent. */
   restoreFrom: {readonly key: string} | undefined;
   readonly isSpeculationAllowed: boolean;
+  readonly isPrefixReuseAllowed: boolean;
 }
 
 export function isInDecode(request: RequestState): boolean {

@@ -74,7 +74,7 @@ export class Scheduler {
       maxTokens: spec.maxTokens, priority: spec.priority, arrivalMs: spec.arrivalMs, deadlineMs: spec.deadlineMs,
       arrivalOrder: this.#numArrivals++, status: "waiting", isResuming: false, admissionOrder: -1,
       numComputedTokens: 0, sequenceIndex: null, isNewlyPlaced: false, restoreFrom: undefined,
-      isSpeculationAllowed: spec.isSpeculationAllowed ?? true
+      isSpeculationAllowed: spec.isSpeculationAllowed ?? true, isPrefixReuseAllowed: spec.isPrefixReuseAllowed ?? true
     };
     this.#requests.set(spec.id, request);
     this.#queue.push(request);

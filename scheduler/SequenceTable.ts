@@ -16,6 +16,8 @@ export interface SequenceOwner {
   readonly id: string;
   readonly numComputedTokens: number;
   readonly allTokens: readonly number[];
+  /** False: computes every token itself, whatever a sequence or the host tier holds. */
+  readonly isPrefixReuseAllowed: boolean;
 }
 
 /** @internal One sequence's owner. */
@@ -71,9 +73,10 @@ export class SequenceTable<TOwner extends SequenceOwner> {
     const computed = this.#kvCache.getComputedBlocks(owner.allTokens);
     if (computed === null) throw new Error(`no idle sequence for request ${owner.id}`);
     const {sequenceIndex} = computed;
-    let numComputedTokens = this.#options.isPrefixCachingEnabled ? computed.numComputedTokens : 0;
+    const isReused = this.#options.isPrefixCachingEnabled && owner.isPrefixReuseAllowed;
+    let numComputedTokens = isReused ? computed.numComputedTokens : 0;
     let restoreFrom: {readonly key: string} | undefined;
-    const hostMatch = this.#options.isPrefixCachingEnabled ? this.#options.hostPrefixIndex?.findLongestPrefix(owner.allTokens) : null;
+    const hostMatch = isReused ? this.#options.hostPrefixIndex?.findLongestPrefix(owner.allTokens) : null;
     const numHostTokens = Math.min(hostMatch?.numTokens ?? 0, owner.allTokens.length - 1);
     if (hostMatch && numHostTokens > numComputedTokens) {
       // The sequence will hold the saved state once the engine restores it; the ledger says so now.

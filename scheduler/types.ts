@@ -42,6 +42,8 @@ export interface SchedulerRequestSpec {
   readonly deadlineMs?: number;
   /** False: never speculate for this request, even when the server does. Default true. */
   readonly isSpeculationAllowed?: boolean;
+  /** False: compute the whole prompt, never reusing a cached prefix (its positions are scored). Default true. */
+  readonly isPrefixReuseAllowed?: boolean;
 }
 
 export interface SchedulerConfig {

@@ -45,7 +45,7 @@ interface EngineErrorMapping {
   /** OpenAI's code when it differs from the engine's. */
   readonly code?: string;
   /** Which request field is at fault, when one is: `param` names it. */
-  readonly field?: "prompt" | "constraint";
+  readonly field?: "prompt" | "constraint" | "logprobs";
   readonly headers?: Record<string, string>;
 }
 
@@ -54,6 +54,7 @@ const ENGINE_ERRORS: Readonly<Record<EngineErrorCode, EngineErrorMapping>> = {
   prompt_too_long: {status: 400, type: "invalid_request_error", code: "context_length_exceeded", field: "prompt"},
   empty_prompt: {status: 400, type: "invalid_request_error", code: "invalid_value", field: "prompt"},
   unsupported_grammar: {status: 400, type: "invalid_request_error", code: "unsupported_parameter", field: "constraint"},
+  unsupported_logprobs: {status: 400, type: "invalid_request_error", code: "unsupported_parameter", field: "logprobs"},
   // Request ids are the server's own, so a collision is the server's fault, not the client's.
   duplicate_request_id: {status: 500, type: "server_error"},
   shutting_down: {status: 503, type: "server_error"},
@@ -71,7 +72,9 @@ export interface ErrorContext {
 
 export function fromEngineError(error: EngineError, context: ErrorContext = {}): ApiError {
   const mapped = ENGINE_ERRORS[error.code];
-  const param = mapped.field === "prompt" ? context.promptParam ?? null : mapped.field === "constraint" ? context.constraintParam ?? null : null;
+  const param = mapped.field === "prompt" ? context.promptParam ?? null
+    : mapped.field === "constraint" ? context.constraintParam ?? null
+    : mapped.field === "logprobs" ? "logprobs" : null;
   return new ApiError(mapped.status, error.message, mapped.type, param, mapped.code ?? error.code, mapped.headers);
 }
 

@@ -13,17 +13,17 @@
  * position is drawn with the seed it would get without drafts, so greedy and seeded outputs are the
  * same with or without speculation. Rejected drafts are erased from the sequence before the step ends.
  */
-import type {BatchItem, LlamaContext, LlamaContextSequence, LlamaGrammarEvaluationState, PrioritizedBatchItem, Token, TokenBias} from "node-llama-cpp";
-import type {ScheduledRequest, SchedulerOutput} from "../../scheduler/types.ts";
+import type {BatchItem, LlamaContext, LlamaContextSequence, PrioritizedBatchItem} from "node-llama-cpp";
+import type {DraftCounts, ScheduledRequest, SchedulerOutput} from "../../scheduler/types.ts";
 import {DEFAULT_BLOCK_SIZE} from "../../kvcache/index.ts";
 import {HostPrefixStore} from "../prefix/HostPrefixStore.ts";
-import type {GenerationRequest} from "../types.ts";
+import type {GenerationRequest, PositionLogprobs} from "../types.ts";
 import {inSequenceOrder} from "./batchOrder.ts";
 import {GrammarStates} from "./GrammarStates.ts";
-import {createSequenceDecoder, type SampleOptions, type SamplingPath, type SequenceDecoder} from "./SequenceDecoder.ts";
+import {type Evaluated, evaluateEntry} from "./evaluateEntry.ts";
+import {createSequenceDecoder, type SamplingPath, type SequenceDecoder} from "./SequenceDecoder.ts";
 import type {DraftTask, Drafter} from "./speculative/Drafter.ts";
-import type {ExecutedStep, SamplingPlan, StepExecutor} from "./types.ts";
-import type {DraftCounts} from "../../scheduler/types.ts";
+import type {ExecutedStep, PromptScoring, SamplingPlan, StepExecutor} from "./types.ts";
 
 export interface LlamaExecutorOptions {
   /** Bytes of saved sequence states the host-memory prefix tier may keep; 0 or undefined turns it off. */
@@ -40,13 +40,6 @@ export interface LlamaExecutorOptions {
   readonly samplingPath?: SamplingPath;
 }
 
-/** What one request's evaluation produced. */
-interface Evaluated {
-  readonly tokens: readonly number[];
-  readonly draftCounts?: DraftCounts;
-}
-
-const NO_SAMPLES: ReadonlyMap<number, SampleOptions> = new Map();
 
 /** Takes every queued item whole: the scheduler already kept the step within the batch size. */
 function takeWholeItems({items, size}: {items: readonly BatchItem[]; size: number}): PrioritizedBatchItem[] {
@@ -65,7 +58,7 @@ export class LlamaExecutor implements StepExecutor {
   readonly numSequences: number;
   readonly sequenceCapacity: number;
   readonly batchSize: number;
-  private readonly sequences: LlamaContextSequence[];
+  readonly sequences: LlamaContextSequence[];
   private readonly decodeCounter: {count: number};
 
   /** The host-memory prefix tier, when enabled; the engine hands it to the scheduler as its index. */
@@ -75,10 +68,10 @@ export class LlamaExecutor implements StepExecutor {
   readonly drafter: Drafter | undefined;
   private readonly minDraftTokens: number;
   /** Grammar states of constrained requests; null where grammars cannot be enforced. */
-  private readonly grammars: GrammarStates | null;
+  readonly grammars: GrammarStates | null;
 
   /** Use {@link LlamaExecutor.batchingOptions} when creating `context`, so decode calls are counted. */
-  constructor(private readonly context: LlamaContext, decodeCounter: {count: number}, options: LlamaExecutorOptions = {}) {
+  constructor(context: LlamaContext, decodeCounter: {count: number}, options: LlamaExecutorOptions = {}) {
     this.decodeCounter = decodeCounter;
     this.hostPrefixStore = options.hostPrefixCacheBytes
       ? new HostPrefixStore({maxBytes: options.hostPrefixCacheBytes, blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE})
@@ -104,6 +97,10 @@ export class LlamaExecutor implements StepExecutor {
     return this.grammars !== null;
   }
 
+  get canScore(): boolean {
+    return this.decoder.canScore;
+  }
+
   beginRequest(request: GenerationRequest): void {
     if (request.grammar) this.grammars?.begin(request.id, request.grammar);
   }
@@ -122,7 +119,7 @@ export class LlamaExecutor implements StepExecutor {
     };
   }
 
-  async executeStep(output: SchedulerOutput, plans: ReadonlyMap<string, SamplingPlan>): Promise<ExecutedStep> {
+  async executeStep(output: SchedulerOutput, plans: ReadonlyMap<string, SamplingPlan>, scoring: ReadonlyMap<string, PromptScoring> = new Map()): Promise<ExecutedStep> {
     const failures = new Map<string, Error>();
     await Promise.all(output.scheduled.filter((entry) => entry.isNewlyPlaced).map(async (entry) => {
       try {
@@ -140,18 +137,9 @@ export class LlamaExecutor implements StepExecutor {
     const decodesBefore = this.decodeCounter.count;
     // Issued synchronously, one after another, so every call is queued before the batch dispatches.
     const settled = await Promise.allSettled(active.map((entry) =>
-      this.evaluate(entry, plans.get(entry.requestId), drafts.get(entry.sequenceIndex) ?? [])));
-    const sampledTokens = new Map<string, readonly number[]>();
-    const draftCounts = new Map<string, DraftCounts>();
-    settled.forEach((result, index) => {
-      const {requestId} = active[index]!;
-      if (result.status === "rejected") failures.set(requestId, asError(result.reason));
-      else if (result.value !== null) {
-        sampledTokens.set(requestId, result.value.tokens);
-        if (result.value.draftCounts) draftCounts.set(requestId, result.value.draftCounts);
-      }
-    });
-    return {sampledTokens, draftCounts, failures, numDecodeCalls: this.decodeCounter.count - decodesBefore};
+      evaluateEntry(this, entry, plans.get(entry.requestId), drafts.get(entry.sequenceIndex) ?? [], scoring.get(entry.requestId))));
+    const executed = collectEvaluations(active, settled, failures);
+    return {...executed, numDecodeCalls: this.decodeCounter.count - decodesBefore};
   }
 
   /**
@@ -213,33 +201,6 @@ export class LlamaExecutor implements StepExecutor {
       throw new Error(`sequence ${entry.sequenceIndex} holds ${sequence.nextTokenIndex} tokens, scheduler expects ${entry.numComputedTokens}`);
   }
 
-  private async evaluate(entry: ScheduledRequest, plan: SamplingPlan | undefined, drafts: readonly number[]): Promise<Evaluated | null> {
-    const sequence = this.sequences[entry.sequenceIndex]!;
-    if (!entry.isSampling || !plan) {
-      await this.decoder.decode(entry.sequenceIndex, entry.tokens as Token[], NO_SAMPLES);
-      return null;
-    }
-    const fed = [...entry.tokens, ...drafts] as Token[];
-    const firstSampled = entry.tokens.length - 1;
-    const grammarEvaluationState = this.grammars?.stateOf(entry.requestId);
-    const sampleAt = new Map<number, SampleOptions>();
-    const tokenBias = this.grammars?.tokenBias;
-    for (let offset = 0; offset <= drafts.length; offset++) sampleAt.set(firstSampled + offset, samplingOptionsOf(plan, offset, drafts, grammarEvaluationState, tokenBias));
-    // Chained where the sampler can: a rejected draft's tail is not sampled, so no state runs ahead of the output.
-    const results = await this.decoder.decode(entry.sequenceIndex, fed, sampleAt, this.decoder.path === "persistent-sampler");
-    const tokens: number[] = [];
-    for (let offset = 0; offset <= drafts.length; offset++) {
-      const token = results[offset];
-      if (token == null) throw new Error("the model produced no token");
-      tokens.push(token);
-      if (token !== drafts[offset]) break;
-    }
-    const numAccepted = tokens.length - 1;
-    const numRejected = drafts.length - numAccepted;
-    if (numRejected > 0) await sequence.eraseContextTokenRanges([{start: sequence.nextTokenIndex - numRejected, end: sequence.nextTokenIndex}]);
-    return entry.maxNumDraftTokens > 0 ? {tokens, draftCounts: {numDraftTokens: drafts.length, numAcceptedTokens: numAccepted}} : {tokens};
-  }
-
   async [Symbol.asyncDispose](): Promise<void> {
     await this.drafter?.[Symbol.asyncDispose]();
     this.decoder.dispose();
@@ -248,36 +209,26 @@ export class LlamaExecutor implements StepExecutor {
   }
 }
 
-/**
- * Sampler settings for the `offset`-th sampled position of a step: the seed that position gets
- * without speculation, and penalties that also count the drafts before it (they precede it in the output).
- */
-function samplingOptionsOf(plan: SamplingPlan, offset: number, drafts: readonly number[], grammarEvaluationState: LlamaGrammarEvaluationState | undefined,
-  grammarTokenBias: TokenBias | undefined): SampleOptions {
-  const {sampling, stepSeeds, penaltyTokens} = plan;
-  const hasPenalty = sampling.presencePenalty !== 0 || sampling.frequencyPenalty !== 0;
-  const seed = stepSeeds[offset];
-  if (seed === undefined) throw new Error(`no seed for sampled position ${offset}`);
-  return {
-    temperature: sampling.temperature,
-    // Top-k 0 means no top-k. node-llama-cpp turns 0 into a top-k of the whole vocabulary, which
-    // sorts all of it for every token, the dominant cost of sampling; null leaves the sampler out.
-    topK: sampling.topK > 0 ? sampling.topK : NO_TOP_K,
-    topP: sampling.topP,
-    minP: sampling.minP,
-    seed,
-    repeatPenalty: hasPenalty ? {
-      punishTokens: [...penaltyTokens, ...drafts.slice(0, offset)] as Token[],
-      penalty: 1,
-      presencePenalty: sampling.presencePenalty,
-      frequencyPenalty: sampling.frequencyPenalty
-    } : undefined,
-    ...(grammarEvaluationState ? {grammarEvaluationState, tokenBias: grammarTokenBias} : {})
-  };
+/** The step's per-request results, by kind; a rejected evaluation is that request's failure. */
+function collectEvaluations(active: readonly ScheduledRequest[], settled: readonly PromiseSettledResult<Evaluated>[], failures: Map<string, Error>): Omit<ExecutedStep, "numDecodeCalls"> {
+  const sampledTokens = new Map<string, readonly number[]>();
+  const draftCounts = new Map<string, DraftCounts>();
+  const logprobs = new Map<string, readonly PositionLogprobs[]>();
+  const promptScores = new Map<string, ReadonlyMap<number, PositionLogprobs>>();
+  settled.forEach((result, index) => {
+    const {requestId} = active[index]!;
+    if (result.status === "rejected") {
+      failures.set(requestId, asError(result.reason));
+      return;
+    }
+    const evaluated = result.value;
+    if (evaluated.tokens !== null) sampledTokens.set(requestId, evaluated.tokens);
+    if (evaluated.draftCounts) draftCounts.set(requestId, evaluated.draftCounts);
+    if (evaluated.logprobs) logprobs.set(requestId, evaluated.logprobs);
+    if (evaluated.promptScores) promptScores.set(requestId, evaluated.promptScores);
+  });
+  return {sampledTokens, draftCounts, failures, logprobs, promptScores};
 }
-
-/** node-llama-cpp drops null sampler fields, while undefined would get its default top-k of 40. */
-const NO_TOP_K = null as unknown as undefined;
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));

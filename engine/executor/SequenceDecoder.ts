@@ -19,6 +19,8 @@
  * each applies its configuration to the shared sampler first.
  */
 import type {LlamaContext, LlamaContextSequence, LlamaGrammarEvaluationState, Token} from "node-llama-cpp";
+import type {PositionLogprobs} from "../types.ts";
+import {LogprobProbes} from "./LogprobProbes.ts";
 import {BYTES_PER_CANDIDATE, SamplerMemoryReclaimer} from "./SamplerMemoryReclaimer.ts";
 
 /**
@@ -27,7 +29,39 @@ import {BYTES_PER_CANDIDATE, SamplerMemoryReclaimer} from "./SamplerMemoryReclai
  */
 export type SampleOptions = NonNullable<NonNullable<ControlledItemOptions["generateNext"]>["options"]> & {
   readonly grammarEvaluationState?: LlamaGrammarEvaluationState;
+  /** Report the sampled token's raw log-probability and this many alternatives (persistent path only). */
+  readonly numTopLogprobs?: number;
 };
+
+/** A position to score without sampling: the log-probability of the token that follows it. */
+export interface ScoreOptions {
+  readonly token: number;
+  readonly numTop: number;
+}
+
+/** What one `decode` call feeds and reads. */
+export interface DecodeRequest {
+  /** Positions in the fed tokens to sample after, with their settings. */
+  readonly sampleAt: ReadonlyMap<number, SampleOptions>;
+  /** Positions to score (persistent path only). */
+  readonly scoreAt?: ReadonlyMap<number, ScoreOptions>;
+  /**
+   * Verifying drafts: a sampled position after the first is sampled only when the token sampled
+   * before it equals the token fed there, so a sampler's state (its grammar) advances by exactly
+   * the accepted tokens; the positions after a mismatch come back null. Persistent path only.
+   */
+  readonly isChained?: boolean;
+}
+
+/** What one `decode` call read. */
+export interface DecodedPositions {
+  /** The token sampled at each position of `sampleAt`, in position order; null when none was. */
+  readonly tokens: Array<Token | null>;
+  /** With `numTopLogprobs`: the sampled token's log-probabilities, aligned with `tokens`. */
+  readonly logprobs: Array<PositionLogprobs | undefined>;
+  /** The scores of `scoreAt`, by position. */
+  readonly scores: ReadonlyMap<number, PositionLogprobs>;
+}
 type ControlledInput = Parameters<LlamaContextSequence["controlledEvaluate"]>[0];
 type ControlledItemOptions = Extract<ControlledInput[number], readonly unknown[]>[1] & {};
 
@@ -35,14 +69,10 @@ export type SamplingPath = "persistent-sampler" | "controlled-evaluate";
 
 export interface SequenceDecoder {
   readonly path: SamplingPath;
-  /**
-   * Feeds `tokens` to the sequence and returns the token sampled after each position in `sampleAt`
-   * (position in `tokens` -> settings), in the order of the positions. With `isChained` (verifying
-   * drafts), a position after the first is sampled only when the token sampled before it equals the
-   * token fed there, so a sampler's state (its grammar) advances by exactly the accepted tokens; the
-   * positions after a mismatch come back null. Only the persistent path can chain.
-   */
-  decode(sequenceIndex: number, tokens: readonly Token[], sampleAt: ReadonlyMap<number, SampleOptions>, isChained?: boolean): Promise<Array<Token | null>>;
+  /** Whether it can chain, score positions and report log-probabilities. */
+  readonly canScore: boolean;
+  /** Feeds `tokens` to the sequence, samples and scores the positions asked for. */
+  decode(sequenceIndex: number, tokens: readonly Token[], request: DecodeRequest): Promise<DecodedPositions>;
   dispose(): void;
 }
 
@@ -97,7 +127,9 @@ function hasInternals(context: LlamaContext, sequences: readonly LlamaContextSeq
 
 class PersistentSamplerDecoder implements SequenceDecoder {
   readonly path = "persistent-sampler";
+  readonly canScore = true;
   private readonly samplers: NativeSampler[];
+  private readonly probes: LogprobProbes;
   private readonly lastSeeds: Array<number | undefined>;
   private readonly sampleToken: (batchLogitIndex: number, sampler: NativeSampler) => Promise<number>;
 
@@ -110,34 +142,52 @@ class PersistentSamplerDecoder implements SequenceDecoder {
     this.samplers = sequences.map(() => new internals._llama._bindings.AddonSampler(nativeModel));
     this.lastSeeds = sequences.map(() => undefined);
     this.sampleToken = (batchLogitIndex, sampler) => internals._ctx.sampleToken(batchLogitIndex, sampler);
+    this.probes = new LogprobProbes(context, sequences);
   }
 
-  async decode(sequenceIndex: number, tokens: readonly Token[], sampleAt: ReadonlyMap<number, SampleOptions>, isChained = false): Promise<Array<Token | null>> {
+  async decode(sequenceIndex: number, tokens: readonly Token[], request: DecodeRequest): Promise<DecodedPositions> {
+    const {sampleAt, scoreAt, isChained = false} = request;
     const sequence = this.sequences[sequenceIndex] as unknown as SequenceInternals;
-    const sampler = this.samplers[sequenceIndex]!;
-    const logits = tokens.map((_, index) => sampleAt.has(index));
-    let previous: Promise<number | undefined> = Promise.resolve(undefined);
-    let isFirst = true;
+    const positions = sampledPositions(sampleAt);
+    const logits = tokens.map((_, index) => sampleAt.has(index) || scoreAt?.has(index) === true);
+    const logprobs = new Map<number, PositionLogprobs>();
+    const scores = new Map<number, PositionLogprobs>();
+    // A sequence's positions are read one at a time, in order: each applies its settings to the
+    // sequence's samplers, and a chained position needs the token sampled before it.
+    let queue: Promise<unknown> = Promise.resolve();
+    let lastSampled: number = NOT_SAMPLED;
+    const read = async (batchLogitIndex: number, tokenIndex: number): Promise<number | undefined> => {
+      const score = scoreAt?.get(tokenIndex);
+      if (score) scores.set(tokenIndex, await this.probes.score(sequenceIndex, batchLogitIndex, score.token, score.numTop));
+      const options = sampleAt.get(tokenIndex);
+      if (!options) return undefined;
+      if (isChained && tokenIndex !== positions[0] && lastSampled !== tokens[tokenIndex]) return (lastSampled = NOT_SAMPLED);
+      const token = await this.sample(sequenceIndex, batchLogitIndex, sequence._resolveSamplerConfig(options) as {seed?: number});
+      if (options.numTopLogprobs !== undefined && token >= 0) {
+        logprobs.set(tokenIndex, await this.probes.score(sequenceIndex, batchLogitIndex, token, options.numTopLogprobs));
+      }
+      return (lastSampled = token);
+    };
     // _decodeTokens copies the tokens it is given before consuming them.
     const results = await sequence._decodeTokens(tokens as Token[], logits, EVALUATION_PRIORITY, sequence.tokenMeter, sequence._contextShift,
       (batchLogitIndex, tokenIndex) => {
-        const options = sampleAt.get(tokenIndex);
-        if (!options) return undefined;
-        const config = sequence._resolveSamplerConfig(options) as {seed?: number};
-        const isGated = isChained && !isFirst;
-        isFirst = false;
-        const sampled = previous.then((previousToken) => {
-          if (isGated && previousToken !== tokens[tokenIndex]) return NOT_SAMPLED;
-          this.applyFresh(sequenceIndex, config);
-          return this.sampleToken(batchLogitIndex, sampler);
-        });
-        previous = sampled.catch(() => NOT_SAMPLED);
-        return sampled;
+        const result = queue.then(() => read(batchLogitIndex, tokenIndex));
+        queue = result.catch(() => undefined);
+        return result;
       });
-    return sampledPositions(sampleAt).map((index) => {
-      const token = results[index];
-      return typeof token === "number" && token >= 0 ? token as Token : null;
-    });
+    return {
+      tokens: positions.map((index) => {
+        const token = results[index];
+        return typeof token === "number" && token >= 0 ? token as Token : null;
+      }),
+      logprobs: positions.map((index) => logprobs.get(index)),
+      scores
+    };
+  }
+
+  private async sample(sequenceIndex: number, batchLogitIndex: number, config: {seed?: number}): Promise<number> {
+    this.applyFresh(sequenceIndex, config);
+    return await this.sampleToken(batchLogitIndex, this.samplers[sequenceIndex]!);
   }
 
   /** Applies `config` so that sampling behaves as with a sampler created for it. */
@@ -152,15 +202,18 @@ class PersistentSamplerDecoder implements SequenceDecoder {
 
   dispose(): void {
     for (const sampler of this.samplers) sampler.dispose();
+    this.probes.dispose();
   }
 }
 
 class ControlledEvaluateDecoder implements SequenceDecoder {
   readonly path = "controlled-evaluate";
+  readonly canScore = false;
 
   constructor(private readonly sequences: readonly LlamaContextSequence[], private readonly samplerMemory: SamplerMemoryReclaimer) {}
 
-  async decode(sequenceIndex: number, tokens: readonly Token[], sampleAt: ReadonlyMap<number, SampleOptions>): Promise<Array<Token | null>> {
+  /** Samples every position asked for; it neither chains nor scores (requests that need either are refused at submit). */
+  async decode(sequenceIndex: number, tokens: readonly Token[], {sampleAt}: DecodeRequest): Promise<DecodedPositions> {
     // Every controlledEvaluate call leaves a sampler for the garbage collector, sampling or not.
     this.samplerMemory.noteSamplers(1);
     const input = tokens.map((token, index) => {
@@ -168,7 +221,8 @@ class ControlledEvaluateDecoder implements SequenceDecoder {
       return options ? [token, {generateNext: {token: true, options}}] as const : token;
     }) as ControlledInput;
     const results = await this.sequences[sequenceIndex]!.controlledEvaluate(input);
-    return sampledPositions(sampleAt).map((index) => results[index]?.next.token ?? null);
+    const positions = sampledPositions(sampleAt);
+    return {tokens: positions.map((index) => results[index]?.next.token ?? null), logprobs: positions.map(() => undefined), scores: new Map()};
   }
 
   dispose(): void {}

@@ -4,7 +4,7 @@
  * node-llama-cpp. It owns no policy: which tokens go into a step is the scheduler's decision.
  */
 import type {DraftCounts, HostPrefixIndex, SchedulerOutput} from "../../scheduler/types.ts";
-import type {GenerationRequest, SamplingParams} from "../types.ts";
+import type {GenerationRequest, PositionLogprobs, SamplingParams} from "../types.ts";
 
 /** How to sample the next token of one request in one step. */
 export interface SamplingPlan {
@@ -18,6 +18,14 @@ export interface SamplingPlan {
   readonly stepSeeds: readonly number[];
   /** Tokens that presence/frequency penalties count (the request's output so far). */
   readonly penaltyTokens: readonly number[];
+  /** Report each sampled token's log-probability and this many alternatives; undefined: none. */
+  readonly numTopLogprobs?: number;
+}
+
+/** A request whose prompt tokens are scored as they are prefilled (echo with logprobs). */
+export interface PromptScoring {
+  readonly numTop: number;
+  readonly promptTokens: readonly number[];
 }
 
 /** Outcome of one step. A failure is per request: other requests of the step are unaffected. */
@@ -27,6 +35,10 @@ export interface ExecutedStep {
   /** Per request that speculated this step. */
   readonly draftCounts: ReadonlyMap<string, DraftCounts>;
   readonly failures: ReadonlyMap<string, Error>;
+  /** Per request that asked: the log-probabilities of its sampled tokens, aligned with `sampledTokens`. */
+  readonly logprobs?: ReadonlyMap<string, readonly PositionLogprobs[]>;
+  /** Per request with prompt scoring: the scores of the prompt positions fed this step, by position of the token scored. */
+  readonly promptScores?: ReadonlyMap<string, ReadonlyMap<number, PositionLogprobs>>;
   /** llama_decode calls the step took; 1 when the whole step went into one batch. */
   readonly numDecodeCalls: number;
 }
@@ -41,6 +53,8 @@ export interface StepExecutor extends AsyncDisposable {
   readonly hostPrefixStore?: HostPrefixIndex;
   /** True when it can enforce a request's grammar; requests with one are refused otherwise. */
   readonly canConstrain?: boolean;
+  /** True when it can report log-probabilities (sampled and prompt tokens); requests asking are refused otherwise. */
+  readonly canScore?: boolean;
   /**
    * Prepares what a request keeps across its steps (its grammar state), before it is queued. Throws
    * an EngineError when the request cannot run here (a grammar that does not compile).
@@ -48,5 +62,5 @@ export interface StepExecutor extends AsyncDisposable {
   beginRequest?(request: GenerationRequest): void;
   /** Frees what `beginRequest` prepared; called once the request has left the engine. */
   endRequest?(requestId: string): void;
-  executeStep(output: SchedulerOutput, plans: ReadonlyMap<string, SamplingPlan>): Promise<ExecutedStep>;
+  executeStep(output: SchedulerOutput, plans: ReadonlyMap<string, SamplingPlan>, scoring?: ReadonlyMap<string, PromptScoring>): Promise<ExecutedStep>;
 }

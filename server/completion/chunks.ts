@@ -1,17 +1,38 @@
 /**
- * The third stage for streaming transports: the chunk objects of one started completion, in the order
- * OpenAI sends them (the format's first chunk, one chunk per non-empty text delta, the chunk with
- * `finish_reason`, then the usage chunk when asked; the last chunk carries `timings`), and finally the
- * outcome. SSE and the websocket both serialize exactly these objects. Owns which chunks a generation
- * yields; framing and back-pressure are the transports'.
+ * The third stage: what a started completion sends. For streaming transports, the chunk objects in
+ * the order OpenAI sends them (the format's first chunk, the echoed prompt when asked, one chunk per
+ * text delta with its tokens' log-probabilities when asked, the chunk with `finish_reason`, then the
+ * usage chunk when asked; the last chunk carries `timings`), and finally the outcome; SSE and the
+ * websocket serialize exactly these objects. For JSON, the whole response. Owns which objects a
+ * completion yields; framing and back-pressure are the transports'.
  */
-import {completionFormat} from "../openai/formats.ts";
+import type {PromptTokenLogprob, TokenLogprob} from "../../engine/types.ts";
+import {chatLogprobs, TextLogprobWriter} from "../openai/logprobs.ts";
+import {type CompletionFormat, completionFormat, type LogprobsPayload} from "../openai/formats.ts";
 import {type CompletionOutcome, outcomeOf} from "./outcome.ts";
-import type {StartedCompletion} from "./types.ts";
+import type {CompletionPlan, StartedCompletion} from "./types.ts";
 
 export interface ChunkOptions {
   /** Read once the generation has ended: true when the client left or cancelled it. */
   readonly isCancelledByClient: () => boolean;
+}
+
+function formatOf(started: StartedCompletion): CompletionFormat {
+  const {plan} = started;
+  return completionFormat(plan.kind, {id: plan.id, created: started.createdSeconds, model: plan.model.name}, plan.includeUsage);
+}
+
+/** The echoed prompt's text; empty without echo. */
+function echoedText(plan: CompletionPlan): string {
+  return plan.isEcho && plan.promptSource.kind === "text" ? plan.promptSource.text : "";
+}
+
+/** Turns consecutive entries into the kind's log-probability shape; null when the request asked for none. */
+function logprobsWriter(plan: CompletionPlan, startOffset: number): (entries: readonly (TokenLogprob | PromptTokenLogprob)[]) => LogprobsPayload {
+  if (!plan.logprobs) return () => null;
+  if (plan.kind === "chat") return (entries) => chatLogprobs(entries as readonly TokenLogprob[]);
+  const writer = new TextLogprobWriter(startOffset);
+  return (entries) => writer.write(entries);
 }
 
 /**
@@ -21,14 +42,18 @@ export interface ChunkOptions {
  */
 export async function* completionChunks(started: StartedCompletion, options: ChunkOptions): AsyncGenerator<object, CompletionOutcome, undefined> {
   const {plan, stream, trace} = started;
-  const format = completionFormat(plan.kind, {id: plan.id, created: started.createdSeconds, model: plan.model.name}, plan.includeUsage);
+  const format = formatOf(started);
+  const echo = echoedText(plan);
+  const writeLogprobs = logprobsWriter(plan, echo.length);
   const first = format.firstChunk();
   if (first) yield first;
+  if (echo.length > 0) yield format.deltaChunk(echo);
   for await (const event of stream) {
     if (event.type === "delta") {
-      if (event.delta.text.length > 0) {
-        trace.onText?.(event.delta.text);
-        yield format.deltaChunk(event.delta.text);
+      const {text, logprobs} = event.delta;
+      if (text.length > 0 || (logprobs?.length ?? 0) > 0) {
+        trace.onText?.(text);
+        yield format.deltaChunk(text, writeLogprobs(logprobs ?? []));
       }
       continue;
     }
@@ -45,10 +70,12 @@ export async function* completionChunks(started: StartedCompletion, options: Chu
 /** The whole response of a non-streamed completion, or the outcome that prevents one. */
 export async function completionResponse(started: StartedCompletion, options: ChunkOptions): Promise<{readonly body: object | null; readonly outcome: CompletionOutcome}> {
   const {plan, stream, trace} = started;
-  const {text, summary} = await stream.collect();
+  const {text, logprobs, summary} = await stream.collect();
   trace.onText?.(text);
   const outcome = outcomeOf(summary, options.isCancelledByClient());
   if (outcome.kind !== "finished") return {body: null, outcome};
-  const format = completionFormat(plan.kind, {id: plan.id, created: started.createdSeconds, model: plan.model.name}, plan.includeUsage);
-  return {body: format.fullResponse(text, outcome.finishReason, outcome.usage, outcome.timings), outcome};
+  const echo = echoedText(plan);
+  const entries = [...(plan.isEcho ? summary.promptLogprobs ?? [] : []), ...logprobs];
+  const body = formatOf(started).fullResponse(echo + text, outcome.finishReason, outcome.usage, outcome.timings, logprobsWriter(plan, 0)(entries));
+  return {body, outcome};
 }

@@ -40,6 +40,8 @@ export function toGenerationRequest(plan: CompletionPlan, target: GenerationTarg
     isSpeculationAllowed: fields.speculative ?? true,
     arrivalMs: target.arrivalMs,
     variant: target.variant.name,
-    ...(plan.constraint ? {grammar: plan.constraint.grammar} : {})
+    ...(plan.constraint ? {grammar: plan.constraint.grammar} : {}),
+    ...(plan.logprobs ? {logprobs: plan.logprobs} : {}),
+    ...(plan.logprobs && plan.isEcho ? {promptLogprobs: plan.logprobs} : {})
   };
 }

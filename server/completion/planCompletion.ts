@@ -14,6 +14,7 @@ import {ApiError} from "../errors.ts";
 import {parseBody} from "../schemas/parseBody.ts";
 import {constraintOf, type PlannedConstraint} from "./constraint.ts";
 import {renderPrompt} from "./renderPrompt.ts";
+import type {LogprobOptions} from "../../engine/types.ts";
 import type {CompletionKind, CompletionPlan, PromptSource} from "./types.ts";
 
 /** OpenAI's documented default of `max_tokens` for text completions; chat has none. */
@@ -21,10 +22,16 @@ const TEXT_COMPLETION_DEFAULT_MAX_TOKENS = 16;
 
 const ID_PREFIX: Readonly<Record<CompletionKind, string>> = {chat: "chatcmpl", text: "cmpl"};
 
+function invalid(message: string, param: string): ApiError {
+  return new ApiError(400, message, "invalid_request_error", param, "invalid_value");
+}
+
 interface PlanInput {
   readonly kind: CompletionKind;
   readonly fields: GenerationFields;
   readonly constraint: PlannedConstraint | undefined;
+  readonly logprobs: LogprobOptions | undefined;
+  readonly isEcho: boolean;
   readonly promptSource: PromptSource;
   readonly maxTokens: number | undefined;
   readonly loggedPrompt: unknown;
@@ -54,10 +61,13 @@ export function planChatCompletion(registry: ModelRegistry, rawBody: unknown, he
   const constraint = constraintOf(body.response_format);
   // A finished grammar allows only end-of-generation, which ignore_eos would refuse forever.
   if (constraint && body.ignore_eos) throw new ApiError(400, "ignore_eos cannot be combined with a response_format that constrains the output", "invalid_request_error", "ignore_eos", "invalid_value");
+  if (body.top_logprobs != null && body.logprobs !== true) throw invalid("top_logprobs requires logprobs: true", "top_logprobs");
   return plan(registry, {
     kind: "chat",
     fields: body,
     constraint,
+    logprobs: body.logprobs === true ? {numTop: body.top_logprobs ?? 0} : undefined,
+    isEcho: false,
     promptSource: {kind: "chat", messages},
     maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
     loggedPrompt: body.messages
@@ -69,10 +79,16 @@ export function planTextCompletion(registry: ModelRegistry, rawBody: unknown, he
   const body = parseBody(completionBody, rawBody);
   refuseUnsupportedFields(rawBody as Record<string, unknown>, "text");
   const text = typeof body.prompt === "string" ? body.prompt : body.prompt[0]!;
+  const isEcho = body.echo === true;
+  if (body.max_tokens === 0 && !isEcho) throw invalid("max_tokens may be 0 only with echo: true (scoring the prompt)", "max_tokens");
+  // The prompt's scores are ready only at the end, while an echoed stream starts with the prompt.
+  if (isEcho && body.logprobs != null && body.stream === true) throw invalid("echo with logprobs is not supported with stream: true", "stream");
   return plan(registry, {
     kind: "text",
     fields: body,
     constraint: undefined,
+    logprobs: body.logprobs != null ? {numTop: body.logprobs} : undefined,
+    isEcho,
     promptSource: {kind: "text", text},
     maxTokens: body.max_tokens ?? TEXT_COMPLETION_DEFAULT_MAX_TOKENS,
     loggedPrompt: text

@@ -5,6 +5,7 @@
  */
 import type {GenerationStream} from "../../engine/GenerationStream.ts";
 import type {ChatMessage, ServedModel} from "../../engine/ServedModel.ts";
+import type {LogprobOptions} from "../../engine/types.ts";
 import type {Assignment} from "../canary/types.ts";
 import type {VariantRouter} from "../canary/VariantRouter.ts";
 import type {CompletionTrace} from "../metrics/CompletionTrace.ts";
@@ -36,6 +37,10 @@ export interface CompletionPlan {
   readonly maxTokens: number | undefined;
   /** What `response_format` asks the engine to enforce; undefined: free text. */
   readonly constraint: PlannedConstraint | undefined;
+  /** Log-probabilities of the output tokens, with this many alternatives each; undefined: none. */
+  readonly logprobs: LogprobOptions | undefined;
+  /** Text completions with `echo`: the prompt comes back before the output (scored when `logprobs` is set). */
+  readonly isEcho: boolean;
   readonly isStreaming: boolean;
   readonly includeUsage: boolean;
   /** The messages or prompt as sent, for the log line with `--log-prompts`. */

@@ -24,14 +24,17 @@ export interface ResponseIdentity {
   readonly model: string;
 }
 
+/** A choice's log-probabilities in the kind's shape (`openai/logprobs.ts`), or null when not asked for. */
+export type LogprobsPayload = object | null;
+
 export interface CompletionFormat {
   /** Sent before any content: the chat format announces the assistant role. */
   firstChunk(): object | null;
-  deltaChunk(text: string): object;
+  deltaChunk(text: string, logprobs?: LogprobsPayload): object;
   /** `timings` is set when this is the stream's last chunk. */
   finishChunk(finishReason: OpenAiFinishReason, timings: Timings | null): object;
   usageChunk(usage: Usage, timings: Timings): object;
-  fullResponse(text: string, finishReason: OpenAiFinishReason, usage: Usage, timings: Timings): object;
+  fullResponse(text: string, finishReason: OpenAiFinishReason, usage: Usage, timings: Timings, logprobs?: LogprobsPayload): object;
 }
 
 /** How one kind differs from the other. */
@@ -41,8 +44,8 @@ interface KindShape {
   /** The delta of the first chunk, or null when the kind sends none. */
   readonly firstDelta: object | null;
   /** A streamed choice carrying `text` (null: the finish chunk's empty delta). */
-  streamedChoice(index: number, text: string | null, finishReason: OpenAiFinishReason | null): object;
-  wholeChoice(index: number, text: string, finishReason: OpenAiFinishReason): object;
+  streamedChoice(index: number, text: string | null, finishReason: OpenAiFinishReason | null, logprobs: LogprobsPayload): object;
+  wholeChoice(index: number, text: string, finishReason: OpenAiFinishReason, logprobs: LogprobsPayload): object;
 }
 
 const SHAPES: Readonly<Record<ResponseKind, KindShape>> = {
@@ -50,15 +53,15 @@ const SHAPES: Readonly<Record<ResponseKind, KindShape>> = {
     chunkObject: "chat.completion.chunk",
     responseObject: "chat.completion",
     firstDelta: {role: "assistant", content: ""},
-    streamedChoice: (index, text, finishReason) => ({index, delta: text === null ? {} : {content: text}, logprobs: null, finish_reason: finishReason}),
-    wholeChoice: (index, text, finishReason) => ({index, message: {role: "assistant", content: text, refusal: null}, logprobs: null, finish_reason: finishReason})
+    streamedChoice: (index, text, finishReason, logprobs) => ({index, delta: text === null ? {} : {content: text}, logprobs, finish_reason: finishReason}),
+    wholeChoice: (index, text, finishReason, logprobs) => ({index, message: {role: "assistant", content: text, refusal: null}, logprobs, finish_reason: finishReason})
   },
   text: {
     chunkObject: "text_completion",
     responseObject: "text_completion",
     firstDelta: null,
-    streamedChoice: (index, text, finishReason) => ({index, text: text ?? "", logprobs: null, finish_reason: finishReason}),
-    wholeChoice: (index, text, finishReason) => ({index, text, logprobs: null, finish_reason: finishReason})
+    streamedChoice: (index, text, finishReason, logprobs) => ({index, text: text ?? "", logprobs, finish_reason: finishReason}),
+    wholeChoice: (index, text, finishReason, logprobs) => ({index, text, logprobs, finish_reason: finishReason})
   }
 };
 
@@ -75,9 +78,10 @@ export function completionFormat(kind: ResponseKind, identity: ResponseIdentity,
   };
   return {
     firstChunk: () => (shape.firstDelta ? chunk({index: 0, delta: shape.firstDelta, logprobs: null, finish_reason: null}) : null),
-    deltaChunk: (text) => chunk(shape.streamedChoice(0, text, null)),
-    finishChunk: (finishReason, timings) => chunk(shape.streamedChoice(0, null, finishReason), timings),
+    deltaChunk: (text, logprobs = null) => chunk(shape.streamedChoice(0, text, null, logprobs)),
+    finishChunk: (finishReason, timings) => chunk(shape.streamedChoice(0, null, finishReason, null), timings),
     usageChunk: (usage, timings) => ({...envelope(shape.chunkObject, []), usage, timings}),
-    fullResponse: (text, finishReason, usage, timings) => ({...envelope(shape.responseObject, [shape.wholeChoice(0, text, finishReason)]), usage, timings})
+    fullResponse: (text, finishReason, usage, timings, logprobs = null) =>
+      ({...envelope(shape.responseObject, [shape.wholeChoice(0, text, finishReason, logprobs)]), usage, timings})
   };
 }

@@ -6,6 +6,7 @@
  */
 import {z} from "zod";
 import {MAX_CONTENT_PARTS, MAX_MESSAGES, MAX_NAME_CHARS, MAX_PROMPT_CHARS} from "./limits.ts";
+import {MAX_TOP_LOGPROBS} from "../../engine/types.ts";
 import {responseFormat} from "./responseFormat.ts";
 import {generationFields} from "./sampling.ts";
 
@@ -46,7 +47,9 @@ export const chatCompletionBody = z.object({
   ...generationFields,
   messages,
   max_completion_tokens: z.number().int().min(1).nullish(),
-  response_format: responseFormat.nullish()
+  response_format: responseFormat.nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).nullish()
 });
 
 export type ChatCompletionBody = z.infer<typeof chatCompletionBody>;

@@ -35,8 +35,6 @@ const CHAT: readonly UnsupportedField[] = [
   {field: "parallel_tool_calls", isRequested: isSet, reason: "tool calling is not supported"},
   {field: "functions", isRequested: isNonEmptyArray, reason: "function calling is not supported"},
   {field: "function_call", isRequested: (value) => isSet(value) && value !== "none", reason: "function calling is not supported"},
-  {field: "logprobs", isRequested: isTrue, reason: "logprobs are not supported"},
-  {field: "top_logprobs", isRequested: (value) => isSet(value) && value !== 0, reason: "logprobs are not supported"},
   {field: "audio", isRequested: isSet, reason: "audio output is not supported"},
   {field: "modalities", isRequested: (value) => isSet(value) && !(Array.isArray(value) && value.every((modality) => modality === "text")),
     reason: "only the text modality is supported"},
@@ -49,8 +47,6 @@ const CHAT: readonly UnsupportedField[] = [
 
 const TEXT: readonly UnsupportedField[] = [
   ...COMMON,
-  {field: "logprobs", isRequested: (value) => isSet(value) && value !== 0 && value !== false, reason: "logprobs are not supported"},
-  {field: "echo", isRequested: isTrue, reason: "echo is not supported"},
   {field: "best_of", isRequested: (value) => isSet(value) && value !== 1, reason: "best_of is not supported"},
   {field: "suffix", isRequested: (value) => isSet(value) && value !== "", reason: "suffix (insertion) is not supported"}
 ];

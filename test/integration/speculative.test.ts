@@ -8,7 +8,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {createLlamaServedModel, type LlamaServedModel} from "../../engine/createLlamaServedModel.ts";
 import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
 import type {SpeculationOptions} from "../../engine/speculationOptions.ts";
-import type {GenerationSummary, SamplingParams, StepRecord} from "../../engine/types.ts";
+import type {GenerationSummary, SamplingParams, StepRecord, TokenLogprob} from "../../engine/types.ts";
 
 const GREEDY: SamplingParams = {temperature: 0, topP: 1, topK: 0, minP: 0, presencePenalty: 0, frequencyPenalty: 0};
 const PROMPTS = [
@@ -27,18 +27,20 @@ async function load(speculation?: SpeculationOptions): Promise<LlamaServedModel>
 
 interface Run {
   readonly tokens: number[];
+  readonly logprobs: readonly TokenLogprob[];
   readonly summary: GenerationSummary;
 }
 
 let runCount = 0;
-async function generate(model: LlamaServedModel, prompts: readonly string[], sampling: SamplingParams, extra: {isSpeculationAllowed?: boolean} = {}): Promise<Run[]> {
+async function generate(model: LlamaServedModel, prompts: readonly string[], sampling: SamplingParams,
+  extra: {isSpeculationAllowed?: boolean; logprobs?: {numTop: number}} = {}): Promise<Run[]> {
   return await Promise.all(prompts.map(async (prompt) => {
     const stream = model.engine.submit({
       id: `spec-${runCount++}`, promptTokens: model.tokenize(prompt), sampling, maxTokens: 40, stop: [], priority: 0,
       isEndOfGenerationIgnored: true, ...extra
     });
-    const {tokenIds, summary} = await stream.collect();
-    return {tokens: tokenIds, summary};
+    const {tokenIds, logprobs, summary} = await stream.collect();
+    return {tokens: tokenIds, logprobs, summary};
   }));
 }
 
@@ -93,6 +95,16 @@ describe("speculative decoding on the tiny model", () => {
     const [withDraft] = await generate(drafted, PROMPTS.slice(1, 2), sampled);
     expect(withDraft!.tokens).toEqual(reference!.tokens);
     expect(withDraft!.summary.speculation!.numDraftTokens).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("reports the same log-probabilities with drafts as without: only accepted positions are read", async () => {
+    const [withDraft] = await generate(drafted, PROMPTS.slice(0, 1), GREEDY, {logprobs: {numTop: 3}});
+    const [reference] = await generate(plain, PROMPTS.slice(0, 1), GREEDY, {logprobs: {numTop: 3}});
+    expect(withDraft!.summary.speculation!.numAcceptedTokens).toBeGreaterThan(0);
+    expect(withDraft!.tokens).toEqual(reference!.tokens);
+    expect(reference!.logprobs).toHaveLength(reference!.tokens.length);
+    const rounded = (run: Run) => run.logprobs.map(({token, logprob, top}) => [token, logprob.toFixed(3), top.map((choice) => choice.token)]);
+    expect(rounded(withDraft!)).toEqual(rounded(reference!));
   }, 120_000);
 
   it("does not speculate for a request that opts out", async () => {

@@ -81,11 +81,16 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
       // Reusing less than a block is not worth overwriting another conversation's cached prefix.
       minPrefixMatchTokens: DEFAULT_BLOCK_SIZE,
       hostPrefixIndex: executor.hostPrefixStore,
+      canCopySequences: executor.canCopySequences === true,
       speculation: options.speculation
     });
   }
 
   /** Tokens one request can hold, prompt and output together. */
+  get numSequences(): number {
+    return this.options.executor.numSequences;
+  }
+
   get sequenceCapacity(): number {
     return this.options.executor.sequenceCapacity;
   }
@@ -133,6 +138,7 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
       priority: request.priority,
       isSpeculationAllowed: request.isSpeculationAllowed ?? true,
       isPrefixReuseAllowed: request.promptLogprobs === undefined,
+      ...(request.forkOf !== undefined ? {forkOf: request.forkOf} : {}),
       arrivalMs,
       deadlineMs: request.deadlineMs ?? (this.options.requestTimeoutMs === undefined ? undefined : arrivalMs + this.options.requestTimeoutMs)
     });

@@ -101,6 +101,11 @@ export interface GenerationRequest {
   /** Log-probabilities of the generated tokens; undefined: none. */
   readonly logprobs?: LogprobOptions;
   /**
+   * The id of another request with the same prompt (`n` > 1): where the executor can copy sequences,
+   * this one starts from a copy of that one's prompt once it is computed, so the prompt is prefilled once.
+   */
+  readonly forkOf?: string;
+  /**
    * Log-probabilities of the prompt's tokens (every one after the first), for scoring a text; the
    * whole prompt is then computed, never taken from the prefix cache. Undefined: none.
    */

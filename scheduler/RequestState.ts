@@ -25,6 +25,10 @@ export interface RequestState {
   isNewlyPlaced: boolean;
   /** The host-tier state to restore before the first chunk after placement; cleared once sent. */
   restoreFrom: {readonly key: string} | undefined;
+  /** The sequence to copy the prompt from before the first chunk after placement; cleared once sent. */
+  copyFrom: {readonly sequenceIndex: number} | undefined;
+  /** The choice whose prompt this one waits to copy; undefined once placed or once that one is gone. */
+  forkOf: string | undefined;
   readonly isSpeculationAllowed: boolean;
   readonly isPrefixReuseAllowed: boolean;
 }

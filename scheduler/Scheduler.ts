@@ -13,6 +13,7 @@
 import {KvCacheManager} from "../kvcache/index.ts";
 import {buildStep} from "./buildStep.ts";
 import {checkSchedulerInvariants, validateConfig, validateSpec} from "./checkInvariants.ts";
+import {forkSourceOf, nextAdmissible} from "./forkSource.ts";
 import {choosePreemptionVictims} from "./preemption.ts";
 import {RequestQueue} from "./RequestQueue.ts";
 import {SequenceTable} from "./SequenceTable.ts";
@@ -73,7 +74,8 @@ export class Scheduler {
       id: spec.id, numPromptTokens: spec.promptTokens.length, allTokens: [...spec.promptTokens],
       maxTokens: spec.maxTokens, priority: spec.priority, arrivalMs: spec.arrivalMs, deadlineMs: spec.deadlineMs,
       arrivalOrder: this.#numArrivals++, status: "waiting", isResuming: false, admissionOrder: -1,
-      numComputedTokens: 0, sequenceIndex: null, isNewlyPlaced: false, restoreFrom: undefined,
+      numComputedTokens: 0, sequenceIndex: null, isNewlyPlaced: false, restoreFrom: undefined, copyFrom: undefined,
+      forkOf: this.#config.canCopySequences ? spec.forkOf : undefined,
       isSpeculationAllowed: spec.isSpeculationAllowed ?? true, isPrefixReuseAllowed: spec.isPrefixReuseAllowed ?? true
     };
     this.#requests.set(spec.id, request);
@@ -222,19 +224,28 @@ export class Scheduler {
     return victims.map(({id}) => id);
   }
 
-  /** Admission: the best queued request, if a sequence is idle (the ledger's count), placed into one. */
+  /**
+   * Admission: the best queued request that can start, if a sequence is idle (the ledger's count),
+   * placed into one. A choice waiting for another's prompt (`forkOf`) is passed over until it can copy it.
+   */
   #admitNext(): RequestState | undefined {
     if (this.#queue.size === 0 || this.#kvCache.numIdleSequences === 0) return undefined;
-    const request = this.#queue.pop()!;
+    const request = nextAdmissible(this.#queue, this.#requests);
+    if (request === undefined) return undefined;
+    this.#queue.remove(request);
     if (request.status === "waiting") this.#numWaiting--;
     this.#place(request);
     return request;
   }
 
-  /** Moves a queued request into an idle sequence, reusing the longest prefix that sequence holds. */
+  /** Moves a queued request into an idle sequence, reusing the longest prefix that sequence holds (or copying its fork source's). */
   #place(request: RequestState): void {
-    const {sequenceIndex, numReusedTokens, restoreFrom} = this.#sequences.place(request);
+    const source = forkSourceOf(request, this.#requests);
+    request.forkOf = undefined;
+    const copySource = typeof source === "object" ? {sequenceIndex: source.sequenceIndex!, tokens: source.allTokens.slice(0, source.numPromptTokens)} : undefined;
+    const {sequenceIndex, numReusedTokens, restoreFrom, copyFrom} = this.#sequences.place(request, copySource);
     request.restoreFrom = restoreFrom;
+    request.copyFrom = copyFrom;
     request.status = "running";
     request.sequenceIndex = sequenceIndex;
     request.numComputedTokens = numReusedTokens;

@@ -33,6 +33,14 @@ export interface Placement {
   readonly numReusedTokens: number;
   /** Set when those tokens come from the host-memory tier and the engine must restore them first. */
   readonly restoreFrom?: {readonly key: string};
+  /** Set when those tokens are a copy of another running sequence's, which the engine makes first. */
+  readonly copyFrom?: {readonly sequenceIndex: number};
+}
+
+/** A running sequence whose first tokens a placement may copy, and those tokens. */
+export interface CopySource {
+  readonly sequenceIndex: number;
+  readonly tokens: readonly number[];
 }
 
 /** How placement reuses prefixes. */
@@ -69,10 +77,18 @@ export class SequenceTable<TOwner extends SequenceOwner> {
    * but at most all tokens but one: the last one must be fed again, since feeding it is what yields
    * the logits for the next sample.
    */
-  place(owner: TOwner): Placement {
+  place(owner: TOwner, copySource?: CopySource): Placement {
     const computed = this.#kvCache.getComputedBlocks(owner.allTokens);
     if (computed === null) throw new Error(`no idle sequence for request ${owner.id}`);
     const {sequenceIndex} = computed;
+    // A copy of the source's prompt, unless the chosen sequence already holds as much.
+    const numCopied = Math.min(copySource?.tokens.length ?? 0, owner.allTokens.length) - 1;
+    if (copySource && numCopied > computed.numComputedTokens) {
+      this.#kvCache.restoreIdle(sequenceIndex, copySource.tokens);
+      this.#kvCache.allocateSlots({sequenceIndex, tokens: owner.allTokens, numComputedTokens: numCopied, numNewTokens: 0});
+      this.#slots[sequenceIndex]!.owner = owner;
+      return {sequenceIndex, numReusedTokens: numCopied, copyFrom: {sequenceIndex: copySource.sequenceIndex}};
+    }
     const isReused = this.#options.isPrefixCachingEnabled && owner.isPrefixReuseAllowed;
     let numComputedTokens = isReused ? computed.numComputedTokens : 0;
     let restoreFrom: {readonly key: string} | undefined;

@@ -94,9 +94,11 @@ function takeChunk(sequences: SequenceTable<RequestState>, request: RequestState
     requestId: request.id, sequenceIndex: request.sequenceIndex!, isNewlyPlaced: request.isNewlyPlaced,
     numComputedTokens: start, tokens: request.allTokens.slice(start, start + numTokens),
     isSampling: start + numTokens === request.allTokens.length, maxNumDraftTokens,
-    ...(request.isNewlyPlaced && request.restoreFrom ? {restoreFrom: request.restoreFrom} : {})
+    ...(request.isNewlyPlaced && request.restoreFrom ? {restoreFrom: request.restoreFrom} : {}),
+    ...(request.isNewlyPlaced && request.copyFrom ? {copyFrom: request.copyFrom} : {})
   };
   request.isNewlyPlaced = false;
   request.restoreFrom = undefined;
+  request.copyFrom = undefined;
   return chunk;
 }

@@ -44,6 +44,12 @@ export interface SchedulerRequestSpec {
   readonly isSpeculationAllowed?: boolean;
   /** False: compute the whole prompt, never reusing a cached prefix (its positions are scored). Default true. */
   readonly isPrefixReuseAllowed?: boolean;
+  /**
+   * Another choice of the same prompt (`n` > 1): with `canCopySequences`, this request waits until
+   * that one has its prompt in its sequence, then starts from a copy of it, so the prompt is computed
+   * once. Undefined, or once that request is gone: placed like any other.
+   */
+  readonly forkOf?: string;
 }
 
 export interface SchedulerConfig {
@@ -68,6 +74,8 @@ export interface SchedulerConfig {
   readonly isPrefixCachingEnabled?: boolean;
   /** Saved prefixes outside the sequences (the engine's host-memory tier), consulted at placement. */
   readonly hostPrefixIndex?: HostPrefixIndex;
+  /** The engine can copy one sequence's state into another (`forkOf` placements). Default false. */
+  readonly canCopySequences?: boolean;
   /** Speculative decoding's adaptive rule; undefined: the engine has no drafter, nothing speculates. */
   readonly speculation?: SpeculationPolicyOptions;
 }
@@ -116,6 +124,11 @@ export interface ScheduledRequest {
    * loads that saved state into the sequence before trimming it to `numComputedTokens`.
    */
   readonly restoreFrom?: {readonly key: string};
+  /**
+   * Set on the first step after a placement that starts from a copy of another running request's
+   * sequence (its prompt): the engine copies that sequence's state before trimming to `numComputedTokens`.
+   */
+  readonly copyFrom?: {readonly sequenceIndex: number};
   /**
    * Most draft tokens the engine may propose and verify after `tokens` (speculative decoding); 0 for
    * no speculation. Only a sampling decode (one token fed) gets more than 0. The step's budget counts

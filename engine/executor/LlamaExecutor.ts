@@ -101,6 +101,15 @@ export class LlamaExecutor implements StepExecutor {
     return this.decoder.canScore;
   }
 
+  /**
+   * Whether one sequence can start from a copy of another's state (choices of one prompt share its
+   * prefill): node-llama-cpp's internal copy, checked here; models that need KV checkpoints are left out.
+   */
+  get canCopySequences(): boolean {
+    return this.decoder.path === "persistent-sampler" &&
+      this.sequences.every((sequence) => typeof (sequence as unknown as Partial<SequenceCopy>)._copyStateFromOtherSequence === "function");
+  }
+
   beginRequest(request: GenerationRequest): void {
     if (request.grammar) this.grammars?.begin(request.id, request.grammar);
   }
@@ -182,7 +191,7 @@ export class LlamaExecutor implements StepExecutor {
     const store = this.hostPrefixStore;
     if (store) {
       const held = sequence.contextTokens;
-      const numKept = entry.restoreFrom ? 0 : Math.min(entry.numComputedTokens, held.length);
+      const numKept = entry.restoreFrom || entry.copyFrom ? 0 : Math.min(entry.numComputedTokens, held.length);
       if (held.length - numKept >= store.blockSize && store.isWorthSaving(held)) await store.save(sequence, held);
       if (entry.restoreFrom) {
         const path = store.pin(entry.restoreFrom.key);
@@ -194,6 +203,11 @@ export class LlamaExecutor implements StepExecutor {
           store.unpin(entry.restoreFrom.key, hasRestored);
         }
       }
+    }
+    if (entry.copyFrom) {
+      const source = this.sequences[entry.copyFrom.sequenceIndex]!;
+      const isCopied = await (sequence as unknown as SequenceCopy)._copyStateFromOtherSequence(source, entry.numComputedTokens);
+      if (!isCopied) throw new Error(`copying sequence ${entry.copyFrom.sequenceIndex} into ${entry.sequenceIndex} failed`);
     }
     if (sequence.nextTokenIndex > entry.numComputedTokens)
       await sequence.eraseContextTokenRanges([{start: entry.numComputedTokens, end: sequence.nextTokenIndex}]);
@@ -207,6 +221,11 @@ export class LlamaExecutor implements StepExecutor {
     await Promise.all(this.sequences.map((sequence) => sequence.dispose()));
     this.hostPrefixStore?.dispose();
   }
+}
+
+/** node-llama-cpp's internal copy of one sequence's state into another, up to a token index. */
+interface SequenceCopy {
+  _copyStateFromOtherSequence(other: LlamaContextSequence, upToTokenIndex: number): Promise<boolean>;
 }
 
 /** The step's per-request results, by kind; a rejected evaluation is that request's failure. */

@@ -55,6 +55,8 @@ export interface StepExecutor extends AsyncDisposable {
   readonly canConstrain?: boolean;
   /** True when it can report log-probabilities (sampled and prompt tokens); requests asking are refused otherwise. */
   readonly canScore?: boolean;
+  /** True when it can start a sequence from a copy of another's state (ScheduledRequest.copyFrom). */
+  readonly canCopySequences?: boolean;
   /**
    * Prepares what a request keeps across its steps (its grammar state), before it is queued. Throws
    * an EngineError when the request cannot run here (a grammar that does not compile).

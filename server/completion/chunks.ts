@@ -8,8 +8,9 @@
  */
 import type {PromptTokenLogprob, TokenLogprob} from "../../engine/types.ts";
 import {chatLogprobs, TextLogprobWriter} from "../openai/logprobs.ts";
-import {type CompletionFormat, completionFormat, type LogprobsPayload} from "../openai/formats.ts";
-import {type CompletionOutcome, outcomeOf} from "./outcome.ts";
+import {type CompletionFormat, completionFormat, type LogprobsPayload, type OpenAiFinishReason, type WholeChoice} from "../openai/formats.ts";
+import {mergeStreams} from "./mergeStreams.ts";
+import {combinedOutcome, type CompletionOutcome, outcomeOf} from "./outcome.ts";
 import type {CompletionPlan, StartedCompletion} from "./types.ts";
 
 export interface ChunkOptions {
@@ -36,46 +37,52 @@ function logprobsWriter(plan: CompletionPlan, startOffset: number): (entries: re
 }
 
 /**
- * Yields the chunks of `started` and returns its outcome. A caller that stops iterating early aborts
- * the generation (the stream's own iterator does), so its sequence is freed at the next step; it then
- * reads `started.stream.whenDone()` itself if it needs the summary.
+ * Yields the chunks of `started` and returns its outcome. Choices (`n`) interleave as their tokens
+ * come, each with its own finish chunk; the stream's last chunk carries the timings. A caller that
+ * stops iterating early aborts the generations, so their sequences are freed at the next step.
  */
 export async function* completionChunks(started: StartedCompletion, options: ChunkOptions): AsyncGenerator<object, CompletionOutcome, undefined> {
-  const {plan, stream, trace} = started;
+  const {plan, streams, trace} = started;
   const format = formatOf(started);
   const echo = echoedText(plan);
-  const writeLogprobs = logprobsWriter(plan, echo.length);
-  const first = format.firstChunk();
-  if (first) yield first;
-  if (echo.length > 0) yield format.deltaChunk(echo);
-  for await (const event of stream) {
+  const writers = streams.map(() => logprobsWriter(plan, echo.length));
+  for (let index = 0; index < streams.length; index++) {
+    const first = format.firstChunk(index);
+    if (first) yield first;
+    if (echo.length > 0) yield format.deltaChunk(index, echo);
+  }
+  const outcomes: CompletionOutcome[] = new Array(streams.length);
+  let numOpen = streams.length;
+  for await (const {index, event} of mergeStreams(streams)) {
     if (event.type === "delta") {
       const {text, logprobs} = event.delta;
-      if (text.length > 0 || (logprobs?.length ?? 0) > 0) {
-        trace.onText?.(text);
-        yield format.deltaChunk(text, writeLogprobs(logprobs ?? []));
-      }
+      if (text.length === 0 && (logprobs?.length ?? 0) === 0) continue;
+      if (index === 0) trace.onText?.(text);
+      yield format.deltaChunk(index, text, writers[index]!(logprobs ?? []));
       continue;
     }
     const outcome = outcomeOf(event.summary, options.isCancelledByClient());
-    if (outcome.kind === "finished") {
-      yield format.finishChunk(outcome.finishReason, plan.includeUsage ? null : outcome.timings);
-      if (plan.includeUsage) yield format.usageChunk(outcome.usage, outcome.timings);
-    }
-    return outcome;
+    outcomes[index] = outcome;
+    const isLast = --numOpen === 0;
+    if (outcome.kind === "finished") yield format.finishChunk(index, outcome.finishReason, isLast && !plan.includeUsage ? outcome.timings : null);
   }
-  return outcomeOf(await stream.whenDone(), options.isCancelledByClient());
+  const outcome = combinedOutcome(outcomes);
+  if (outcome.kind === "finished" && plan.includeUsage) yield format.usageChunk(outcome.usage, outcome.timings);
+  return outcome;
 }
 
 /** The whole response of a non-streamed completion, or the outcome that prevents one. */
 export async function completionResponse(started: StartedCompletion, options: ChunkOptions): Promise<{readonly body: object | null; readonly outcome: CompletionOutcome}> {
-  const {plan, stream, trace} = started;
-  const {text, logprobs, summary} = await stream.collect();
-  trace.onText?.(text);
-  const outcome = outcomeOf(summary, options.isCancelledByClient());
+  const {plan, streams, trace} = started;
+  const collected = await Promise.all(streams.map((stream) => stream.collect()));
+  trace.onText?.(collected[0]!.text);
+  const outcomes = collected.map(({summary}) => outcomeOf(summary, options.isCancelledByClient()));
+  const outcome = combinedOutcome(outcomes);
   if (outcome.kind !== "finished") return {body: null, outcome};
   const echo = echoedText(plan);
-  const entries = [...(plan.isEcho ? summary.promptLogprobs ?? [] : []), ...logprobs];
-  const body = formatOf(started).fullResponse(echo + text, outcome.finishReason, outcome.usage, outcome.timings, logprobsWriter(plan, 0)(entries));
-  return {body, outcome};
+  const choices: WholeChoice[] = collected.map(({text, logprobs, summary}, index) => {
+    const entries = [...(plan.isEcho ? summary.promptLogprobs ?? [] : []), ...logprobs];
+    return {text: echo + text, finishReason: (outcomes[index] as {finishReason: OpenAiFinishReason}).finishReason, logprobs: logprobsWriter(plan, 0)(entries)};
+  });
+  return {body: formatOf(started).fullResponse(choices, outcome.usage, outcome.timings), outcome};
 }

@@ -36,3 +36,29 @@ export function outcomeOf(summary: GenerationSummary, isCancelledByClient: boole
       return {kind: "failed", error: new ApiError(503, "the generation was stopped by the server", "server_error", null, "aborted")};
   }
 }
+
+/** Usage of several choices of one prompt: the prompt counted once, the completions summed. */
+function combinedUsage(usages: readonly Usage[]): Usage {
+  const [first] = usages;
+  const completionTokens = usages.reduce((sum, usage) => sum + usage.completion_tokens, 0);
+  return {
+    prompt_tokens: first!.prompt_tokens,
+    completion_tokens: completionTokens,
+    total_tokens: first!.prompt_tokens + completionTokens,
+    prompt_tokens_details: first!.prompt_tokens_details
+  };
+}
+
+/**
+ * How a completion of several choices ended: failed if any choice failed, cancelled if the client
+ * cancelled, otherwise finished, with the first choice's finish reason and timings and the usage of all.
+ */
+export function combinedOutcome(outcomes: readonly CompletionOutcome[]): CompletionOutcome {
+  if (outcomes.length === 1) return outcomes[0]!;
+  const failed = outcomes.find((outcome) => outcome.kind === "failed");
+  if (failed) return failed;
+  const usage = combinedUsage(outcomes.map((outcome) => (outcome as {usage: Usage}).usage));
+  const finished = outcomes.filter((outcome) => outcome.kind === "finished");
+  if (finished.length < outcomes.length) return {kind: "cancelled", usage};
+  return {...finished[0]!, usage};
+}

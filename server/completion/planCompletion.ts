@@ -41,6 +41,10 @@ function plan(registry: ModelRegistry, input: PlanInput, headers: IncomingHttpHe
   const {fields} = input;
   const router = registry.resolve(fields.model);
   const assignment = router.assign({user: fields.user, headers});
+  const numChoices = fields.n ?? 1;
+  // Each choice holds a sequence while it generates, so more choices than sequences could never run together.
+  const numSequences = assignment.variant.model.engine.numSequences;
+  if (numChoices > numSequences) throw invalid(`n may be at most ${numSequences}, the sequences this model decodes together`, "n");
   return {
     ...input,
     id: `${ID_PREFIX[input.kind]}-${randomUUID().replaceAll("-", "")}`,
@@ -48,6 +52,7 @@ function plan(registry: ModelRegistry, input: PlanInput, headers: IncomingHttpHe
     assignment,
     model: assignment.variant.model,
     promptTokens: renderPrompt(input.promptSource, assignment.variant),
+    numChoices,
     isStreaming: fields.stream === true,
     includeUsage: fields.stream_options?.include_usage === true
   };
@@ -61,7 +66,7 @@ export function planChatCompletion(registry: ModelRegistry, rawBody: unknown, he
   const constraint = constraintOf(body.response_format);
   // A finished grammar allows only end-of-generation, which ignore_eos would refuse forever.
   if (constraint && body.ignore_eos) throw new ApiError(400, "ignore_eos cannot be combined with a response_format that constrains the output", "invalid_request_error", "ignore_eos", "invalid_value");
-  if (body.top_logprobs != null && body.logprobs !== true) throw invalid("top_logprobs requires logprobs: true", "top_logprobs");
+  if ((body.top_logprobs ?? 0) > 0 && body.logprobs !== true) throw invalid("top_logprobs requires logprobs: true", "top_logprobs");
   return plan(registry, {
     kind: "chat",
     fields: body,

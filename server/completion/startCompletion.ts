@@ -8,6 +8,8 @@
 import {sendShadowCopies} from "../canary/shadowCopies.ts";
 import {toApiError} from "../errors.ts";
 import type {CompletionInfo, CompletionTrace} from "../metrics/CompletionTrace.ts";
+import type {GenerationStream} from "../../engine/GenerationStream.ts";
+import type {GenerationRequest} from "../../engine/types.ts";
 import {toGenerationRequest} from "./generationRequest.ts";
 import {renderPrompt} from "./renderPrompt.ts";
 import type {CompletionKind, CompletionPlan, StartedCompletion} from "./types.ts";
@@ -33,19 +35,36 @@ export interface StartContext {
   readonly trace: CompletionTrace;
 }
 
+/**
+ * The engine's id of each choice: the completion id for the first, a suffix for the others. Choice i
+ * samples with seed + i, so a seeded request is reproducible choice by choice.
+ */
+function choiceRequests(plan: CompletionPlan, arrivalMs: number): GenerationRequest[] {
+  const variant = plan.assignment.variant;
+  return Array.from({length: plan.numChoices}, (_, index) => {
+    const request = toGenerationRequest(plan, {id: index === 0 ? plan.id : `${plan.id}-${index}`, variant, promptTokens: plan.promptTokens, arrivalMs});
+    if (index === 0) return request;
+    const seed = request.sampling.seed;
+    // The first choice's prompt is computed once and copied to the others.
+    return {...request, forkOf: plan.id, sampling: {...request.sampling, seed: seed === undefined ? undefined : (seed + index) >>> 0}};
+  });
+}
+
 /** Submits the plan. Throws the refusal (queue full, prompt too long, shutting down) as an ApiError. */
 export function startCompletion(plan: CompletionPlan, {arrivalMs, trace}: StartContext): StartedCompletion {
   const variant = plan.assignment.variant;
-  let stream;
+  const streams: GenerationStream[] = [];
   try {
-    stream = plan.model.engine.submit(toGenerationRequest(plan, {id: plan.id, variant, promptTokens: plan.promptTokens, arrivalMs}));
+    for (const request of choiceRequests(plan, arrivalMs)) streams.push(plan.model.engine.submit(request));
   } catch (error) {
+    // All choices or none: the ones already queued leave with the refusal.
+    for (const stream of streams) stream.abort();
     const apiError = toApiError(error, {promptParam: PROMPT_PARAM[plan.kind], constraintParam: CONSTRAINT_PARAM});
     // A server-side refusal counts against the variant's guardrails; client errors (400, 429) do not.
     if (apiError.statusCode >= 500) plan.router.monitor.recordFailure(variant.name);
     throw apiError;
   }
-  trace.attach(stream);
+  trace.attach(streams);
   if (plan.assignment.shadows.length > 0) {
     sendShadowCopies(plan.router, plan.assignment.shadows, (shadow) => toGenerationRequest(plan, {
       id: `${plan.id}-shadow-${shadow.name}`,
@@ -54,5 +73,5 @@ export function startCompletion(plan: CompletionPlan, {arrivalMs, trace}: StartC
       arrivalMs
     }));
   }
-  return {plan, stream, createdSeconds: Math.floor(Date.now() / 1000), trace};
+  return {plan, streams, createdSeconds: Math.floor(Date.now() / 1000), trace};
 }

@@ -41,6 +41,8 @@ export interface CompletionPlan {
   readonly logprobs: LogprobOptions | undefined;
   /** Text completions with `echo`: the prompt comes back before the output (scored when `logprobs` is set). */
   readonly isEcho: boolean;
+  /** Choices to generate for the prompt (`n`). */
+  readonly numChoices: number;
   readonly isStreaming: boolean;
   readonly includeUsage: boolean;
   /** The messages or prompt as sent, for the log line with `--log-prompts`. */
@@ -50,7 +52,8 @@ export interface CompletionPlan {
 /** A plan the engine accepted. */
 export interface StartedCompletion {
   readonly plan: CompletionPlan;
-  readonly stream: GenerationStream;
+  /** One generation per choice (`n`), in choice order. */
+  readonly streams: readonly GenerationStream[];
   /** Unix seconds, the `created` of every object of the response. */
   readonly createdSeconds: number;
   readonly trace: CompletionTrace;

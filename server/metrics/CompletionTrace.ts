@@ -29,6 +29,8 @@ export class CompletionTrace {
   readonly onText: ((text: string) => void) | undefined;
   private output = "";
   private summary: GenerationSummary | null = null;
+  /** With several choices (`n`): each one's output tokens; the line's other figures are the first choice's. */
+  private numOutputTokensByChoice: readonly number[] | null = null;
   private statusCode: number | null = null;
   private isSubmitted = false;
   private isLogged = false;
@@ -37,11 +39,12 @@ export class CompletionTrace {
     this.onText = isPromptLogged ? (text) => { this.output += text; } : undefined;
   }
 
-  /** The engine accepted the generation: the line waits for its summary. */
-  attach(stream: GenerationStream): void {
+  /** The engine accepted the generation (one stream per choice): the line waits for every summary. */
+  attach(streams: readonly GenerationStream[]): void {
     this.isSubmitted = true;
-    void stream.whenDone().then((summary) => {
-      this.summary = summary;
+    void Promise.all(streams.map((stream) => stream.whenDone())).then((summaries) => {
+      this.summary = summaries[0]!;
+      this.numOutputTokensByChoice = summaries.length > 1 ? summaries.map((summary) => summary.numOutputTokens) : null;
       this.write();
     });
   }
@@ -69,6 +72,7 @@ export class CompletionTrace {
       // The engine's reason, not OpenAI's: "abort", "error" and "timeout" matter to an operator.
       line.finishReason = summary.finishReason;
       line.timings = timingsOf(summary);
+      if (this.numOutputTokensByChoice) line.choiceOutputTokens = this.numOutputTokensByChoice;
       if (summary.errorMessage !== undefined) line.error = summary.errorMessage;
     }
     if (this.isPromptLogged) {

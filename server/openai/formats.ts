@@ -27,14 +27,22 @@ export interface ResponseIdentity {
 /** A choice's log-probabilities in the kind's shape (`openai/logprobs.ts`), or null when not asked for. */
 export type LogprobsPayload = object | null;
 
+/** One choice of a whole response. */
+export interface WholeChoice {
+  readonly text: string;
+  readonly finishReason: OpenAiFinishReason;
+  readonly logprobs: LogprobsPayload;
+}
+
+/** The objects of a response; `index` is the choice's (0 to n - 1). */
 export interface CompletionFormat {
-  /** Sent before any content: the chat format announces the assistant role. */
-  firstChunk(): object | null;
-  deltaChunk(text: string, logprobs?: LogprobsPayload): object;
+  /** Sent before any content of a choice: the chat format announces the assistant role. */
+  firstChunk(index: number): object | null;
+  deltaChunk(index: number, text: string, logprobs?: LogprobsPayload): object;
   /** `timings` is set when this is the stream's last chunk. */
-  finishChunk(finishReason: OpenAiFinishReason, timings: Timings | null): object;
+  finishChunk(index: number, finishReason: OpenAiFinishReason, timings: Timings | null): object;
   usageChunk(usage: Usage, timings: Timings): object;
-  fullResponse(text: string, finishReason: OpenAiFinishReason, usage: Usage, timings: Timings, logprobs?: LogprobsPayload): object;
+  fullResponse(choices: readonly WholeChoice[], usage: Usage, timings: Timings): object;
 }
 
 /** How one kind differs from the other. */
@@ -77,11 +85,14 @@ export function completionFormat(kind: ResponseKind, identity: ResponseIdentity,
     return body;
   };
   return {
-    firstChunk: () => (shape.firstDelta ? chunk({index: 0, delta: shape.firstDelta, logprobs: null, finish_reason: null}) : null),
-    deltaChunk: (text, logprobs = null) => chunk(shape.streamedChoice(0, text, null, logprobs)),
-    finishChunk: (finishReason, timings) => chunk(shape.streamedChoice(0, null, finishReason, null), timings),
+    firstChunk: (index) => (shape.firstDelta ? chunk({index, delta: shape.firstDelta, logprobs: null, finish_reason: null}) : null),
+    deltaChunk: (index, text, logprobs = null) => chunk(shape.streamedChoice(index, text, null, logprobs)),
+    finishChunk: (index, finishReason, timings) => chunk(shape.streamedChoice(index, null, finishReason, null), timings),
     usageChunk: (usage, timings) => ({...envelope(shape.chunkObject, []), usage, timings}),
-    fullResponse: (text, finishReason, usage, timings, logprobs = null) =>
-      ({...envelope(shape.responseObject, [shape.wholeChoice(0, text, finishReason, logprobs)]), usage, timings})
+    fullResponse: (choices, usage, timings) => ({
+      ...envelope(shape.responseObject, choices.map((choice, index) => shape.wholeChoice(index, choice.text, choice.finishReason, choice.logprobs))),
+      usage,
+      timings
+    })
   };
 }

@@ -29,5 +29,5 @@ export const MAX_STOP_CHARS = 256;
 /** Characters of the short identifying strings: `model`, `user`, a message's `name`. */
 export const MAX_NAME_CHARS = 256;
 
-/** Completions per request (`n`): one sequence per request for now. */
-export const MAX_N = 1;
+/** Choices per request (`n`), before the served model's own limit (its sequences) applies. */
+export const MAX_N = 128;

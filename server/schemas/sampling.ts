@@ -23,7 +23,8 @@ export const generationFields = {
   min_p: z.number().min(0).max(1).nullish(),
   seed: z.number().int().min(0).max(0xffffffff).nullish(),
   stop: z.union([stopString, z.array(stopString).max(MAX_STOP_SEQUENCES, {message: `at most ${MAX_STOP_SEQUENCES} stop strings`})]).nullish(),
-  n: z.literal(MAX_N, {message: `only n = ${MAX_N} is supported`}).nullish(),
+  /** Choices per request; at most the model's sequences, which the plan checks. */
+  n: z.number().int().min(1).max(MAX_N).nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   ignore_eos: z.boolean().nullish(),

@@ -19,7 +19,7 @@ export async function serveHttpCompletion(request: FastifyRequest, reply: Fastif
   reply.raw.on("close", () => {
     if (reply.raw.writableFinished) return;
     isClientGone = true;
-    started.stream.abort();
+    for (const stream of started.streams) stream.abort();
   });
   const options = {isCancelledByClient: () => isClientGone};
   if (plan.isStreaming) {

@@ -14,7 +14,7 @@ import type {GenerationStream} from "../../engine/GenerationStream.ts";
 import {completionChunks} from "../completion/chunks.ts";
 import {planChatCompletion} from "../completion/planCompletion.ts";
 import {startCompletion, traceInfoOf} from "../completion/startCompletion.ts";
-import {outcomeOf} from "../completion/outcome.ts";
+import {combinedOutcome, outcomeOf} from "../completion/outcome.ts";
 import type {StartedCompletion} from "../completion/types.ts";
 import {ApiError, toApiError} from "../errors.ts";
 import {CLIENT_CLOSED_REQUEST} from "../metrics/requestHooks.ts";
@@ -32,8 +32,12 @@ export interface ChatSocketDeps extends OutcomeDeps {
 }
 
 interface InFlight {
-  readonly stream: GenerationStream;
+  readonly streams: readonly GenerationStream[];
   isCancelled: boolean;
+}
+
+function abortAll(entry: InFlight): void {
+  for (const stream of entry.streams) stream.abort();
 }
 
 function textOf(data: RawData): string {
@@ -86,13 +90,13 @@ export class ChatSocket {
       return;
     }
     // Registered before the first await, so a cancel that follows at once finds it.
-    const entry: InFlight = {stream: started.stream, isCancelled: false};
+    const entry: InFlight = {streams: started.streams, isCancelled: false};
     this.inFlight.set(requestId, entry);
     this.deliver(requestId, entry, started, outcome).catch((error: unknown) => {
       // Nothing in delivery should throw; if it does, the request ends as a 500 rather than hanging.
       this.deps.log.error({err: error}, "websocket delivery failed");
       this.inFlight.delete(requestId);
-      entry.stream.abort();
+      abortAll(entry);
       void this.writer.send(errorMessage(requestId, toApiError(error)));
       outcome.end(500);
     });
@@ -108,7 +112,7 @@ export class ChatSocket {
     }
     // Leaving early ends the generator, which aborts the generation; its summary follows a step later.
     if (!next.done) await chunks.return(undefined as never);
-    const ended = next.done ? next.value : outcomeOf(await started.stream.whenDone(), true);
+    const ended = next.done ? next.value : combinedOutcome(await Promise.all(started.streams.map(async (stream) => outcomeOf(await stream.whenDone(), true))));
     // Freed before the terminal message, so the client may reuse the id as soon as it reads it.
     this.inFlight.delete(requestId);
     if (this.isClosed) {
@@ -130,11 +134,11 @@ export class ChatSocket {
     const entry = this.inFlight.get(requestId);
     if (!entry || entry.isCancelled) return;
     entry.isCancelled = true;
-    entry.stream.abort();
+    abortAll(entry);
   }
 
   private onClose(): void {
     this.isClosed = true;
-    for (const entry of this.inFlight.values()) entry.stream.abort();
+    for (const entry of this.inFlight.values()) abortAll(entry);
   }
 }

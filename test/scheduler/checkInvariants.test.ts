@@ -15,7 +15,8 @@ function request(id: string, overrides: Partial<RequestState> = {}): RequestStat
   return {
     id, numPromptTokens: 4, allTokens: [1, 2, 3, 4], maxTokens: 8, priority: 0, arrivalMs: 0, deadlineMs: undefined,
     arrivalOrder: Number(id.slice(1)), status: "waiting", isResuming: false, admissionOrder: -1, numComputedTokens: 0,
-    sequenceIndex: null, isNewlyPlaced: false, restoreFrom: undefined, isSpeculationAllowed: true, isPrefixReuseAllowed: true, ...overrides
+    sequenceIndex: null, isNewlyPlaced: false, restoreFrom: undefined, copyFrom: undefined, forkOf: undefined, isSpeculationAllowed: true,
+    isPrefixReuseAllowed: true, ...overrides
   };
 }
 

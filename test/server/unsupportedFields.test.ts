@@ -30,8 +30,6 @@ const refusedChat: [field: string, value: unknown][] = [
   ["parallel_tool_calls", false],
   ["functions", [{name: "f"}]],
   ["function_call", "auto"],
-  ["logprobs", true],
-  ["top_logprobs", 3],
   ["audio", {voice: "alloy", format: "wav"}],
   ["modalities", ["text", "audio"]],
   ["prediction", {type: "content", content: "x"}],
@@ -44,8 +42,6 @@ const refusedChat: [field: string, value: unknown][] = [
 ];
 
 const refusedText: [field: string, value: unknown][] = [
-  ["logprobs", 2],
-  ["echo", true],
   ["best_of", 3],
   ["suffix", "end"],
   ["logit_bias", {"1": 5}]
@@ -76,12 +72,18 @@ describe("fields the server does not honour", () => {
       response_format: {type: "text"}, store: false, logit_bias: {}, service_tier: "auto", metadata: {team: "a"}, some_extension: {x: 1}
     };
     expect((await post("/v1/chat/completions", harmless)).status).toBe(200);
-    expect((await post("/v1/completions", {prompt: "hi", max_tokens: 2, logprobs: 0, echo: false, best_of: 1, suffix: null})).status).toBe(200);
+    expect((await post("/v1/completions", {prompt: "hi", max_tokens: 2, echo: false, best_of: 1, suffix: null})).status).toBe(200);
   });
 
   it("raises the SDK's BadRequestError with the field as param", async () => {
-    const call = client.chat.completions.create({model: "fake", messages: [{role: "user", content: "hi"}], max_tokens: 2, logprobs: true});
-    await expect(call).rejects.toMatchObject({status: 400, param: "logprobs", code: "unsupported_parameter"});
+    const call = client.chat.completions.create({model: "fake", messages: [{role: "user", content: "hi"}], max_tokens: 2, prediction: {type: "content", content: "x"}});
+    await expect(call).rejects.toMatchObject({status: 400, param: "prediction", code: "unsupported_parameter"});
+  });
+
+  it("refuses log-probabilities where the decoding path cannot report them", async () => {
+    const refused = await post("/v1/chat/completions", {messages, max_tokens: 2, logprobs: true});
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({param: "logprobs", code: "unsupported_parameter"});
   });
 
   it("refuses over the websocket with the same error, and the socket keeps serving", async () => {

@@ -133,6 +133,12 @@ export class FakeExecutor {
     for (const entry of output.scheduled) {
       let sequence = this.#sequences.get(entry.sequenceIndex);
       if (sequence === undefined) this.#sequences.set(entry.sequenceIndex, sequence = {tokens: [], prefixHashes: [HASH_SEED]});
+      if (entry.copyFrom) {
+        // A placement that copies another running sequence's state, as node-llama-cpp's copy does.
+        const source = this.#sequences.get(entry.copyFrom.sequenceIndex)!;
+        sequence = {tokens: [...source.tokens], prefixHashes: [...source.prefixHashes]};
+        this.#sequences.set(entry.sequenceIndex, sequence);
+      }
       if (entry.isNewlyPlaced) {
         if (sequence.tokens.length < entry.numComputedTokens)
           throw new Error(`sequence ${entry.sequenceIndex} holds ${sequence.tokens.length} tokens, ${entry.numComputedTokens} claimed`);

@@ -55,6 +55,7 @@ export function buildCommand(output?: CliOutput): Command {
     .option("--file <path>", "jsonl: one chat request body per line")
     .option("--no-ignore-eos", "do not send ignore_eos: true (outputs may end before max_tokens)")
     .option("--response-format <file>", "JSON file holding a response_format object sent with every request (then no ignore_eos)")
+    .option("--extra-body <json>", "fields added to every request body, e.g. '{\"logprobs\": true, \"top_logprobs\": 5}'", parseJsonObject)
     .option("--temperature <t>", "sampling temperature", parseNumber, DEFAULTS.temperature)
     .option("--seed <n>", "seed of every random choice: same seed, same requests", parseNonNegativeInt, DEFAULTS.seed)
     .addOption(
@@ -125,6 +126,7 @@ export function parseBenchArgs(argv: readonly string[], output?: CliOutput): Cli
     },
     isIgnoreEos: options["ignoreEos"] !== false,
     ...optional("responseFormat", readResponseFormat(text("responseFormat"))),
+    ...optional("extraBody", options["extraBody"] as Record<string, unknown> | undefined),
     temperature: number("temperature") ?? DEFAULTS.temperature,
     seed: number("seed") ?? DEFAULTS.seed,
     tokenizer: text("tokenizer") as TokenizerEncoding,
@@ -210,5 +212,17 @@ function readResponseFormat(path: string | undefined): Readonly<Record<string, u
   if (typeof value !== "object" || value === null || Array.isArray(value) || typeof (value as {type?: unknown}).type !== "string") {
     throw new BenchConfigError("responseFormat", `${path} must hold a response_format object, e.g. {"type": "json_object"}`);
   }
+  return value as Record<string, unknown>;
+}
+
+/** A JSON object given on the command line. */
+function parseJsonObject(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InvalidArgumentError(`not JSON: ${text}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidArgumentError("expected a JSON object");
   return value as Record<string, unknown>;
 }

@@ -110,6 +110,7 @@ export function resolveConfig(input: BenchConfigInput): BenchConfig {
     dataset,
     isIgnoreEos: input.isIgnoreEos ?? true,
     ...(input.responseFormat === undefined ? {} : {responseFormat: input.responseFormat}),
+    ...(input.extraBody === undefined ? {} : {extraBody: input.extraBody}),
     temperature: nonNegative("temperature", input.temperature ?? DEFAULTS.temperature),
     seed: nonNegativeInt("seed", input.seed ?? DEFAULTS.seed),
     tokenizer,

@@ -104,6 +104,8 @@ export interface BenchConfig {
    * decoding; `ignore_eos` is then left out, since a finished grammar allows only end-of-generation.
    */
   readonly responseFormat?: Readonly<Record<string, unknown>>;
+  /** Fields added to every request body (e.g. `{"logprobs": true}`); the bench's own fields win. */
+  readonly extraBody?: Readonly<Record<string, unknown>>;
   readonly temperature: number;
   /** Root of every random choice: same seed, same requests. */
   readonly seed: number;

@@ -16,6 +16,7 @@ export function buildRequestBody(spec: RequestSpec, context: TransportContext, i
   return {
     // Fields from a JSONL line go first so the bench's own fields win.
     ...spec.extraBody,
+    ...config.extraBody,
     model: target.model,
     ...content,
     max_tokens: spec.maxTokens,

@@ -112,6 +112,18 @@ describe("response format", () => {
   });
 });
 
+describe("extra body fields", () => {
+  it("adds --extra-body to every request, under the bench's own fields", async () => {
+    server = await startFakeServer({script: {ttftMs: 1, itlMs: 1, tokens: 2}});
+    await runLoad({target: {url: server.url, model: "f"}, workload: {kind: "concurrency", levels: [1]}, numRequests: 2, warmupRequests: 0,
+      extraBody: {logprobs: true, top_logprobs: 5, max_tokens: 999}});
+    for (const request of server.requests.filter((received) => received.body["messages"] !== undefined)) {
+      expect(request.body).toMatchObject({logprobs: true, top_logprobs: 5});
+      expect(request.body["max_tokens"]).not.toBe(999);
+    }
+  });
+});
+
 describe("multi-turn conversations", () => {
   it("send turn k+1 only after turn k has completed", async () => {
     server = await startFakeServer({script: {ttftMs: 5, itlMs: 2, tokens: 3}});

@@ -68,7 +68,8 @@ export async function createLlamaServedModel(options: LlamaServedModelOptions): 
     chatTemplateName: renderer.templateName,
     speculation: options.speculation,
     contextLength: engine.sequenceCapacity,
-    renderChat: (messages) => renderer.render(messages),
+    renderChat: (messages, tools) => renderer.render(messages, tools),
+    toolCallSyntax: renderer.toolCallSyntax,
     tokenize: (text) => model.tokenize(text, true),
     async [Symbol.asyncDispose]() {
       await engine[Symbol.asyncDispose]();

@@ -7,18 +7,14 @@
  * measuring what the knobs do `measureSynthetic.ts`'s.
  */
 import {renameSync} from "node:fs";
+import {SYNTHETIC_CHAT_TEMPLATE} from "./chatTemplate.ts";
 import {buildGpt2Vocabulary} from "./gpt2Vocab.ts";
 import {GgmlType, type GgmlTypeId, type GgufTensor, type GgufValue, tensorByteLength, writeGguf} from "./ggufWriter.ts";
 import type {SyntheticPreset} from "./presets.ts";
 import {Prng, toHalfBits} from "./prng.ts";
 
 /** Bumped whenever the bytes written for a (preset, seed) change, so caches regenerate. */
-export const SYNTHETIC_WRITER_VERSION = 2;
-
-/** ChatML, the template most small chat models ship; node-llama-cpp renders it through Jinja. */
-export const CHATML_TEMPLATE =
-  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}" +
-  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+export const SYNTHETIC_WRITER_VERSION = 3;
 
 /** Standard deviation of a uniform int8 in [-128, 127]: the spread of Q8_0 quants before scaling. */
 const INT8_UNIFORM_STD = 73.9;
@@ -141,7 +137,7 @@ function buildMetadata(preset: SyntheticPreset, seed: number): Map<string, GgufV
     ["tokenizer.ggml.eos_token_id", u32(vocab.imEndId)],
     ["tokenizer.ggml.padding_token_id", u32(vocab.endOfTextId)],
     ["tokenizer.ggml.add_bos_token", {type: "bool", value: false}],
-    ["tokenizer.chat_template", {type: "string", value: CHATML_TEMPLATE}]
+    ["tokenizer.chat_template", {type: "string", value: SYNTHETIC_CHAT_TEMPLATE}]
   ]);
 }
 

@@ -2,6 +2,7 @@
  * A served model over the real engine loop and a {@link FakeExecutor}: lets server tests exercise
  * routes, streaming and errors in milliseconds, without loading a model.
  */
+import {toolCallSyntaxOf} from "../../engine/chat/toolCallSyntax.ts";
 import {Engine} from "../../engine/Engine.ts";
 import type {ServedModel} from "../../engine/ServedModel.ts";
 import {FAKE_EOG_TOKEN, FakeExecutor, type FakeExecutorOptions, fakeDetokenize, fakeTokenize} from "./FakeExecutor.ts";
@@ -33,7 +34,8 @@ export function createFakeServedModel(name = "fake", options: FakeServedModelOpt
     engine,
     executor,
     contextLength: engine.sequenceCapacity,
-    renderChat: (messages) => fakeTokenize(messages.map((message) => `${message.role}${message.content}`).join("")),
+    renderChat: (messages) => fakeTokenize(messages.map((message) => `${message.role}${message.content ?? ""}`).join("")),
+    toolCallSyntax: toolCallSyntaxOf("<tool_call>"),
     tokenize: fakeTokenize,
     async [Symbol.asyncDispose]() {
       await engine[Symbol.asyncDispose]();

@@ -106,7 +106,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.addHook("onClose", async () => tally.close());
   registerStats(app, registry, tally, options.batch?.service);
   if (options.batch) {
-    options.batch.service.useLog(app.log);
+    const {service} = options.batch;
+    service.useLog(app.log);
+    app.addHook("onClose", async () => service.close());
     registerFileRoutes(app, options.batch.service, options.batch.fileLimits);
     registerBatchRoutes(app, options.batch.service);
     if (metrics) observeBatches(metrics, options.batch.service);

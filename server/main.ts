@@ -48,7 +48,6 @@ async function main(): Promise<void> {
     corsOrigins: config.corsOrigins, bodyLimitBytes: config.maxBodyBytes,
     batch: {service: batch, fileLimits: {maxFileBytes: config.batch.maxFileBytes, maxFiles: config.batch.maxFiles}}
   });
-  app.addHook("onClose", async () => batch.close());
   const log = (message: string): void => app.log.info(message);
   await app.listen({host: config.host, port: config.port}).catch((error: Error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
   // Batch requests are handed back at the first signal, before the engines drain, so none is cut short.

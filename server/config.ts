@@ -46,6 +46,8 @@ export interface BatchSettings {
   readonly databaseUrl: string | undefined;
   /** Most batch requests in one engine at once; Infinity: as many as it has sequences. */
   readonly maxInFlight: number;
+  /** Most batch requests in one engine while online requests run there; Infinity: every sequence they leave free. */
+  readonly maxBesideOnline: number;
   readonly leaseTimeoutMs: number;
   /** `--max-file-mb`, converted once. */
   readonly maxFileBytes: number;
@@ -141,6 +143,8 @@ export function buildCli(): Command {
     .addOption(option("--data-dir <dir>", "where the embedded database keeps files and batches (default: $XDG_DATA_HOME/inflight or ~/.local/share/inflight)", "INFLIGHT_DATA_DIR"))
     .addOption(option("--database-url <url>", "postgres://... : keep files and batches in a PostgreSQL server shared by replicas instead", "INFLIGHT_DATABASE_URL"))
     .addOption(option("--batch-max-in-flight <n>", "most batch requests in one engine at once (default: its --parallel)", "INFLIGHT_BATCH_MAX_IN_FLIGHT").argParser(integer(1)))
+    .addOption(option("--batch-max-beside-online <n>", "most batch requests in one engine while online requests run there (default 0: batches fill idle capacity only)", "INFLIGHT_BATCH_MAX_BESIDE_ONLINE")
+      .default(0).argParser(integer(0)))
     .addOption(option("--batch-lease-timeout <seconds>", "a replica silent this long loses its claimed batch requests to the others", "INFLIGHT_BATCH_LEASE_TIMEOUT").default(30).argParser(integer(1)))
     .addOption(option("--max-file-mb <n>", "largest uploaded file (POST /v1/files), in MiB", "INFLIGHT_MAX_FILE_MB").default(200).argParser(integer(1)))
     .addOption(option("--max-files <n>", "uploaded files kept at once", "INFLIGHT_MAX_FILES").default(1000).argParser(integer(1)));
@@ -216,6 +220,7 @@ function toBatchSettings(o: OptionValues): BatchSettings {
     dataDir: typeof o.dataDir === "string" && o.dataDir.length > 0 ? o.dataDir : defaultDataDir(),
     databaseUrl,
     maxInFlight: o.batchMaxInFlight ?? Number.POSITIVE_INFINITY,
+    maxBesideOnline: o.batchMaxBesideOnline,
     leaseTimeoutMs: o.batchLeaseTimeout * 1000,
     maxFileBytes: o.maxFileMb * 1024 * 1024,
     maxFiles: o.maxFiles

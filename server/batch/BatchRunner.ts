@@ -31,6 +31,8 @@ export interface BatchRunnerOptions {
   readonly log: FastifyBaseLogger;
   /** `--batch-max-in-flight`: most batch requests in one engine at once; Infinity: as many as it has sequences. */
   readonly maxInFlight: number;
+  /** `--batch-max-beside-online`: most batch requests in one engine while online ones run there. */
+  readonly maxBesideOnline: number;
   /** How long a peak of online requests keeps its sequences from the batch. */
   readonly onlineHoldMs: number;
   /** A request interrupted this many times (crashes, timeouts) fails instead of running again. */
@@ -82,10 +84,14 @@ export class BatchRunner {
     return queued + this.running.size;
   }
 
-  /** Looks for work now (the poll, a batch that just started). */
+  /**
+   * Looks for work now (the poll, a batch that just started), and submits what waits for room: an idle
+   * engine has no steps to do it, and its reserve for online requests runs out with time alone.
+   */
   wake(): void {
     this.hasNoWork = false;
     for (const model of this.options.registry.notReadyReason === null ? this.options.registry.list() : []) this.roomOf(model.engine);
+    for (const room of this.rooms.values()) this.fill(room);
     void this.claim();
   }
 
@@ -128,7 +134,9 @@ export class BatchRunner {
   private roomOf(engine: Engine): Room {
     let room = this.rooms.get(engine);
     if (room) return room;
-    room = Object.assign(new EngineRoom(engine, {maxInFlight: this.options.maxInFlight, holdMs: this.options.onlineHoldMs}), {queue: [] as Planned[]});
+    room = Object.assign(new EngineRoom(engine, {
+      maxInFlight: this.options.maxInFlight, maxBesideOnline: this.options.maxBesideOnline, holdMs: this.options.onlineHoldMs
+    }), {queue: [] as Planned[]});
     this.rooms.set(engine, room);
     const owned = room;
     engine.on("requestFinished", ({requestId}) => {

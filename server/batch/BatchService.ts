@@ -29,14 +29,16 @@ export interface BatchServiceOptions {
   /** `--database-url`: a PostgreSQL server shared by replicas; undefined: the embedded database. */
   readonly databaseUrl: string | undefined;
   readonly maxInFlight: number;
+  /** `--batch-max-beside-online`: most batch requests in one engine while online ones run there. */
+  readonly maxBesideOnline: number;
   /** `--batch-lease-timeout`: a worker silent this long loses its claims to the others. */
   readonly leaseTimeoutMs: number;
   /** How long a peak of online requests keeps its sequences from the batch. */
   readonly onlineHoldMs?: number;
 }
 
-/** An interactive client's pause between two requests is far shorter. */
-const DEFAULT_ONLINE_HOLD_MS = 5_000;
+/** Longer than a scripted client's turn-around between two requests, short enough to be gone before a batch notices. */
+const DEFAULT_ONLINE_HOLD_MS = 1_000;
 /** Crashes or timeouts a request may meet before it fails. */
 const MAX_ATTEMPTS = 3;
 
@@ -144,7 +146,7 @@ export class BatchService {
       await requests.heartbeat();
       const reclaimed = await requests.reclaimDead(options.leaseTimeoutMs, db.isExclusive);
       const runner = new BatchRunner({
-        registry: options.registry, requests, log: this.logger, maxInFlight: options.maxInFlight, onlineHoldMs: options.onlineHoldMs ?? DEFAULT_ONLINE_HOLD_MS,
+        registry: options.registry, requests, log: this.logger, maxInFlight: options.maxInFlight, maxBesideOnline: options.maxBesideOnline, onlineHoldMs: options.onlineHoldMs ?? DEFAULT_ONLINE_HOLD_MS,
         maxAttempts: MAX_ATTEMPTS, observer: this.observer, onWritten: (batchIds) => this.finalize(batchIds)
       });
       const pollMs = Math.min(1000, options.leaseTimeoutMs / 3);

@@ -1,16 +1,19 @@
 /**
  * How many batch requests one engine may take now, so batch work stays below online work whatever the
- * scheduling policy: batch requests only go into sequences that online requests do not use and did
- * not use lately. The online load is sampled at every step (running and waiting requests that are not
- * the batch's); its recent peak is held for `holdMs` before it may fall, so sequences an interactive
- * client frees between two of its requests stay free for its next one. With no online traffic the
- * batch gets every sequence, up to `maxInFlight`.
+ * scheduling policy: batch requests fill idle capacity. The online load is sampled at every step
+ * (running and waiting requests that are not the batch's); its recent peak is held for `holdMs` before
+ * it may fall, so sequences an interactive client frees between two of its requests stay free for its
+ * next one. While online requests hold sequences, at most `maxBesideOnline` batch requests run beside
+ * them, and never in a sequence online requests use (on a CPU every extra sequence slows each step
+ * for everyone); with no online traffic the batch gets every sequence, up to `maxInFlight`.
  */
 import type {Engine} from "../../engine/Engine.ts";
 
 export interface EngineRoomOptions {
   /** Most batch requests in the engine at once (`--batch-max-in-flight`; Infinity: its sequences count). */
   readonly maxInFlight: number;
+  /** `--batch-max-beside-online`: most batch requests while online ones run; Infinity: every sequence they leave. */
+  readonly maxBesideOnline: number;
   /** How long a peak of online requests keeps its sequences reserved. */
   readonly holdMs: number;
   readonly clock?: () => number;
@@ -58,7 +61,8 @@ export class EngineRoom {
   /** How many more batch requests may be submitted now. */
   available(): number {
     this.observe();
-    const limit = Math.min(this.capacity, this.numSequences - this.numReserved);
+    const reserved = this.numReserved;
+    const limit = reserved === 0 ? this.capacity : Math.min(this.capacity, this.numSequences - reserved, this.options.maxBesideOnline);
     return Math.max(0, limit - this.numInFlight);
   }
 }

@@ -107,6 +107,13 @@ describe("a batch on the embedded store", () => {
     expect((await again.json() as {status: string}).status).toBe("cancelled");
   });
 
+  it("runs a batch that arrives while online traffic has just filled every sequence", async () => {
+    const online = Array.from({length: 8}, (_, index) => client().json("POST", "/v1/chat/completions", (chatLine(index, {max_tokens: 8}) as {body: unknown}).body));
+    await Promise.all(online);
+    const batch = await client().waitFor((await client().submit([chatLine(0), chatLine(1)])).id);
+    expect(batch.status).toBe("completed");
+  });
+
   it("lists batches newest first, page by page", async () => {
     const fileId = await client().uploadFileId(toJsonl([chatLine(0)]));
     const created = [];

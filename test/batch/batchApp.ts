@@ -36,7 +36,7 @@ export async function startBatchApp(options: BatchAppOptions = {}): Promise<Batc
   registry.add(model);
   const dataDir = mkdtempSync(join(tmpdir(), "inflight-batch-test-"));
   const service = new BatchService({
-    registry, dataDir, databaseUrl: undefined, maxInFlight: Number.POSITIVE_INFINITY, leaseTimeoutMs: 30_000, ...options.service
+    registry, dataDir, databaseUrl: undefined, maxInFlight: Number.POSITIVE_INFINITY, maxBesideOnline: 0, leaseTimeoutMs: 30_000, ...options.service
   });
   const served = await serveRegistry(registry, {
     ...options.app,

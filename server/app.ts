@@ -27,6 +27,10 @@ import {registerStats} from "./routes/stats.ts";
 import cors from "@fastify/cors";
 import {type ApiKeyOptions, registerApiKeyAuth} from "./auth/apiKeyAuth.ts";
 import {VariantTally} from "./stats/VariantTally.ts";
+import {observeBatches} from "./batch/batchMetrics.ts";
+import type {BatchService} from "./batch/BatchService.ts";
+import {registerBatchRoutes} from "./batch/routes/batches.ts";
+import {type FileLimits, registerFileRoutes} from "./batch/routes/files.ts";
 
 export interface AppOptions {
   readonly registry: ModelRegistry;
@@ -48,6 +52,8 @@ export interface AppOptions {
   readonly apiKeys?: ApiKeyOptions;
   /** Origins allowed by CORS (`--cors-origin`); undefined: CORS off, as by default. */
   readonly corsOrigins?: readonly string[];
+  /** The Files and Batches API; undefined: those routes are absent. */
+  readonly batch?: {readonly service: BatchService; readonly fileLimits: FileLimits};
 }
 
 const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -98,7 +104,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerCompletions(app, registry, tracker);
   const tally = new VariantTally();
   app.addHook("onClose", async () => tally.close());
-  registerStats(app, registry, tally);
+  registerStats(app, registry, tally, options.batch?.service);
+  if (options.batch) {
+    const {service} = options.batch;
+    service.useLog(app.log);
+    app.addHook("onClose", async () => service.close());
+    registerFileRoutes(app, options.batch.service, options.batch.fileLimits);
+    registerBatchRoutes(app, options.batch.service);
+    if (metrics) observeBatches(metrics, options.batch.service);
+  }
   registerPlayground(app);
   if (options.adminKey !== undefined) registerAdmin(app, registry, options.adminKey);
   // A websocket message is a request body: same limit (a larger one closes the socket with 1009).

@@ -3,6 +3,8 @@
  * Owns parsing and validation into a plain config record; `main.ts` acts on it. With `--config`, these
  * engine flags are the defaults of every variant, which may override them with its own fields.
  */
+import {homedir} from "node:os";
+import {join} from "node:path";
 import {Command, InvalidArgumentError, Option, type OptionValues} from "commander";
 import {readApiKeyFile} from "./auth/apiKeyAuth.ts";
 import type {EngineSettings} from "../engine/createLlamaServedModel.ts";
@@ -32,6 +34,29 @@ export interface ServerConfig {
   readonly isMetricsEnabled: boolean;
   /** Put prompts and outputs into the finished-request log lines; off by default (user data). */
   readonly isPromptLogged: boolean;
+  /** The Files and Batches API's storage and runner. */
+  readonly batch: BatchSettings;
+}
+
+/** Batch serving: where files and batches are kept, and how batch requests run. */
+export interface BatchSettings {
+  /** `--data-dir`: the embedded database's directory. */
+  readonly dataDir: string;
+  /** `--database-url`: a PostgreSQL server shared by replicas; undefined: the embedded database. */
+  readonly databaseUrl: string | undefined;
+  /** Most batch requests in one engine at once; Infinity: as many as it has sequences. */
+  readonly maxInFlight: number;
+  /** Most batch requests in one engine while online requests run there; Infinity: every sequence they leave free. */
+  readonly maxBesideOnline: number;
+  readonly leaseTimeoutMs: number;
+  /** `--max-file-mb`, converted once. */
+  readonly maxFileBytes: number;
+  readonly maxFiles: number;
+}
+
+/** `$XDG_DATA_HOME/inflight`, or `~/.local/share/inflight`: user data that outlives caches and clones. */
+export function defaultDataDir(): string {
+  return join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "inflight");
 }
 
 /**
@@ -114,7 +139,15 @@ export function buildCli(): Command {
     .addOption(option("--request-timeout <seconds>", "end requests unfinished this long after arrival (waiting: 504; running: what they have); 0 = none", "INFLIGHT_REQUEST_TIMEOUT").default(0).argParser(integer(0)))
     .addOption(option("--log-level <level>", "fatal, error, warn, info, debug", "INFLIGHT_LOG_LEVEL").default("info"))
     .addOption(option("--log-prompts", "write prompts and outputs into the per-request log lines (user data: off by default)", "INFLIGHT_LOG_PROMPTS"))
-    .addOption(option("--no-metrics", "serve no /metrics and count nothing (to measure the metrics' overhead)", "INFLIGHT_NO_METRICS"));
+    .addOption(option("--no-metrics", "serve no /metrics and count nothing (to measure the metrics' overhead)", "INFLIGHT_NO_METRICS"))
+    .addOption(option("--data-dir <dir>", "where the embedded database keeps files and batches (default: $XDG_DATA_HOME/inflight or ~/.local/share/inflight)", "INFLIGHT_DATA_DIR"))
+    .addOption(option("--database-url <url>", "postgres://... : keep files and batches in a PostgreSQL server shared by replicas instead", "INFLIGHT_DATABASE_URL"))
+    .addOption(option("--batch-max-in-flight <n>", "most batch requests in one engine at once (default: its --parallel)", "INFLIGHT_BATCH_MAX_IN_FLIGHT").argParser(integer(1)))
+    .addOption(option("--batch-max-beside-online <n>", "most batch requests in one engine while online requests run there (default 0: batches fill idle capacity only)", "INFLIGHT_BATCH_MAX_BESIDE_ONLINE")
+      .default(0).argParser(integer(0)))
+    .addOption(option("--batch-lease-timeout <seconds>", "a replica silent this long loses its claimed batch requests to the others", "INFLIGHT_BATCH_LEASE_TIMEOUT").default(30).argParser(integer(1)))
+    .addOption(option("--max-file-mb <n>", "largest uploaded file (POST /v1/files), in MiB", "INFLIGHT_MAX_FILE_MB").default(200).argParser(integer(1)))
+    .addOption(option("--max-files <n>", "uploaded files kept at once", "INFLIGHT_MAX_FILES").default(1000).argParser(integer(1)));
 }
 
 /** How the speculation flags are spelled, for the messages of contradictions. */
@@ -175,6 +208,21 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
     maxBodyBytes: o.maxBody,
     logLevel: o.logLevel,
     isMetricsEnabled: o.metrics !== false,
-    isPromptLogged: o.logPrompts === true
+    isPromptLogged: o.logPrompts === true,
+    batch: toBatchSettings(o)
+  };
+}
+
+function toBatchSettings(o: OptionValues): BatchSettings {
+  const databaseUrl = typeof o.databaseUrl === "string" && o.databaseUrl.length > 0 ? o.databaseUrl : undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error(`--database-url must start with postgres:// or postgresql://, got "${databaseUrl}"`);
+  return {
+    dataDir: typeof o.dataDir === "string" && o.dataDir.length > 0 ? o.dataDir : defaultDataDir(),
+    databaseUrl,
+    maxInFlight: o.batchMaxInFlight ?? Number.POSITIVE_INFINITY,
+    maxBesideOnline: o.batchMaxBesideOnline,
+    leaseTimeoutMs: o.batchLeaseTimeout * 1000,
+    maxFileBytes: o.maxFileMb * 1024 * 1024,
+    maxFiles: o.maxFiles
   };
 }

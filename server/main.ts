@@ -7,6 +7,7 @@
 import type {LlamaServedModel} from "../engine/createLlamaServedModel.ts";
 import {EngineError} from "../engine/errors.ts";
 import {buildApp} from "./app.ts";
+import {BatchService} from "./batch/BatchService.ts";
 import {observeRouter} from "./canary/observeRouter.ts";
 import {parseConfig, type ServerConfig} from "./config.ts";
 import {ServerMetrics} from "./metrics/ServerMetrics.ts";
@@ -40,13 +41,18 @@ async function main(): Promise<void> {
   const metrics = config.isMetricsEnabled ? new ServerMetrics() : null;
   // Readiness beyond the registry's "loading": the warm-up, which runs once a model is loaded.
   let warmingUp: string | null = null;
+  const batch = new BatchService({registry, ...config.batch});
   const app = buildApp({
     registry, metrics, logger: {level: config.logLevel}, isPromptLogged: config.isPromptLogged, notReadyReason: () => warmingUp,
     adminKey: config.adminKey, apiKeys: {keys: config.apiKeys, isObservabilityProtected: config.isObservabilityProtected},
-    corsOrigins: config.corsOrigins, bodyLimitBytes: config.maxBodyBytes
+    corsOrigins: config.corsOrigins, bodyLimitBytes: config.maxBodyBytes,
+    batch: {service: batch, fileLimits: {maxFileBytes: config.batch.maxFileBytes, maxFiles: config.batch.maxFiles}}
   });
   const log = (message: string): void => app.log.info(message);
   await app.listen({host: config.host, port: config.port}).catch((error: Error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
+  // Batch requests are handed back at the first signal, before the engines drain, so none is cut short.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void batch.stopRunning());
+  await batch.openIfExists().catch((error: Error) => app.log.warn(`batches are not served: ${error.message}`));
   let loaded: LoadedModels | null = null;
   handleShutdownSignals({app, registry, shutdownTimeoutMs: config.shutdownTimeoutMs, weights: () => loaded, log});
   const warmUp = async (model: LlamaServedModel, label: string): Promise<void> => {

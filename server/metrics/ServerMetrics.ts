@@ -65,6 +65,7 @@ export class ServerMetrics {
   private readonly metrics: MetricSet;
   private readonly observed = new Map<Engine, ObservedEngine>();
   private readonly routers = new Map<VariantRouter, () => void>();
+  private isBackgroundRequest: (requestId: string) => boolean = () => false;
 
   constructor(options: {readonly isProcessMetricsEnabled?: boolean} = {}) {
     this.metrics = defineMetrics(this.registry);
@@ -129,6 +130,14 @@ export class ServerMetrics {
     this.refresh();
   }
 
+  /**
+   * Requests run in the background (batch requests): their tokens count, but they stay out of the
+   * request histograms and `request_success_total`, which describe what online users get.
+   */
+  setBackgroundRequests(isBackgroundRequest: (requestId: string) => boolean): void {
+    this.isBackgroundRequest = isBackgroundRequest;
+  }
+
   countResponse(response: ResponseLabels): void {
     this.metrics.httpRequests.inc({
       model_name: response.modelName,
@@ -166,15 +175,23 @@ export class ServerMetrics {
       if (entry.numOutputTokens === 0) continue;
       const series = this.seriesOf(observed, entry.variant);
       series.generationTokens.inc(entry.numOutputTokens);
+      if (this.isBackgroundRequest(entry.requestId)) continue;
       if (entry.timeToFirstTokenMs !== null) series.timeToFirstToken.observe(entry.timeToFirstTokenMs / 1000);
       if (entry.interTokenLatencyMs !== null) series.interTokenLatency.observe(entry.interTokenLatencyMs / 1000);
     }
   }
 
-  private onRequestFinished(observed: ObservedEngine, {variant, summary}: FinishedGenerationRecord): void {
+  private onRequestFinished(observed: ObservedEngine, {requestId, variant, summary}: FinishedGenerationRecord): void {
     const labels: ModelLabels = {model_name: observed.labels.model_name, variant};
     const {metrics} = this;
     const {timings} = summary;
+    metrics.promptTokens.inc(labels, summary.numPromptTokens);
+    if (summary.speculation) {
+      metrics.specDecodeDraftTokens.inc(labels, summary.speculation.numDraftTokens);
+      metrics.specDecodeAcceptedTokens.inc(labels, summary.speculation.numAcceptedTokens);
+      metrics.specDecodeDrafts.inc(labels, summary.speculation.numDrafts);
+    }
+    if (this.isBackgroundRequest(requestId)) return;
     metrics.requestSuccess.inc({...labels, finished_reason: summary.finishReason});
     metrics.e2eLatency.observe(labels, timings.totalMs / 1000);
     metrics.queueTime.observe(labels, timings.queueMs / 1000);
@@ -182,12 +199,6 @@ export class ServerMetrics {
     if (timings.timePerOutputTokenMs !== null) metrics.timePerOutputToken.observe(labels, timings.timePerOutputTokenMs / 1000);
     metrics.promptTokensPerRequest.observe(labels, summary.numPromptTokens);
     metrics.generationTokensPerRequest.observe(labels, summary.numOutputTokens);
-    metrics.promptTokens.inc(labels, summary.numPromptTokens);
-    if (summary.speculation) {
-      metrics.specDecodeDraftTokens.inc(labels, summary.speculation.numDraftTokens);
-      metrics.specDecodeAcceptedTokens.inc(labels, summary.speculation.numAcceptedTokens);
-      metrics.specDecodeDrafts.inc(labels, summary.speculation.numDrafts);
-    }
   }
 
   /** Reads the engine-wide values that are cheaper to sample at scrape time than to track per step. */

@@ -249,11 +249,39 @@ function renderStats(stats) {
   }));
 }
 
+/** Each unfinished batch: its status and answered requests over its total, with a meter. */
+function renderBatches(batches) {
+  const list = $("stat-batches");
+  if (!batches || batches.length === 0) {
+    const item = document.createElement("li");
+    item.textContent = batches ? "none running" : "not served";
+    list.replaceChildren(item);
+    return;
+  }
+  list.replaceChildren(...batches.map((batch) => {
+    const counts = batch.request_counts;
+    const answered = counts.completed + counts.failed;
+    const item = document.createElement("li");
+    const name = document.createElement("span");
+    name.textContent = `${batch.id.slice(0, 14)}… ${batch.status}`;
+    name.title = batch.id;
+    const progress = document.createElement("span");
+    const meter = document.createElement("meter");
+    meter.max = Math.max(1, counts.total);
+    meter.value = answered;
+    progress.append(meter, ` ${answered} / ${counts.total}`);
+    item.append(name, progress);
+    return item;
+  }));
+}
+
 async function pollStats() {
   try {
     const response = await fetch("/v1/stats");
     if (response.ok) {
-      renderStats(await response.json());
+      const stats = await response.json();
+      renderStats(stats);
+      renderBatches(stats.batches);
       $("stats-age").textContent = `updated ${new Date().toLocaleTimeString()}`;
     }
   } catch {

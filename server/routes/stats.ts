@@ -10,6 +10,7 @@ import type {FastifyInstance} from "fastify";
 import type {VariantRouter} from "../canary/VariantRouter.ts";
 import type {ModelRegistry} from "../ModelRegistry.ts";
 import type {VariantTally} from "../stats/VariantTally.ts";
+import type {BatchService} from "../batch/BatchService.ts";
 
 function snapshotOf(router: VariantRouter, tally: VariantTally) {
   const counts = new Map<string, number>();
@@ -56,11 +57,18 @@ function snapshotOf(router: VariantRouter, tally: VariantTally) {
   };
 }
 
-export function registerStats(app: FastifyInstance, registry: ModelRegistry, tally: VariantTally): void {
+/** Unfinished batches and their progress. */
+async function batchesOf(batch: BatchService) {
+  const active = await batch.activeBatches().catch(() => []);
+  return active.map((b) => ({id: b.id, status: b.status, endpoint: b.endpoint, created_at: b.createdAt,
+    request_counts: {total: b.total, completed: b.completed, failed: b.failed}}));
+}
+
+export function registerStats(app: FastifyInstance, registry: ModelRegistry, tally: VariantTally, batch?: BatchService): void {
   app.get("/v1/stats", async () => {
     // Models are observed once ready, so the warm-up request is not counted.
     const routers = registry.notReadyReason ? [] : registry.routers();
     for (const router of routers) for (const variant of router.variants) tally.observe(variant.model.engine);
-    return {object: "stats", models: routers.map((router) => snapshotOf(router, tally))};
+    return {object: "stats", models: routers.map((router) => snapshotOf(router, tally)), ...(batch ? {batches: await batchesOf(batch)} : {})};
   });
 }

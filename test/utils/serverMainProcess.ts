@@ -4,6 +4,8 @@
  * output and `/ready`. Owns nothing else: each test decides what to send and how to stop it.
  */
 import {type ChildProcess, spawn} from "node:child_process";
+import {randomUUID} from "node:crypto";
+import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {eventually} from "./eventually.ts";
 
@@ -36,7 +38,9 @@ export function startServerMain(args: readonly string[], {entry = "main", env = 
   // start.ts chooses the pool only when the environment does not: the inherited choice must go.
   const {UV_THREADPOOL_SIZE: _inherited, ...inherited} = process.env;
   const pool = entry === "main" ? {UV_THREADPOOL_SIZE: "1"} : {};
-  const child = spawn(process.execPath, ["--import", "tsx", `server/${entry}.ts`, ...args], {cwd: ROOT, env: {...inherited, ...pool, ...env}});
+  // Never the user's own batches: a data directory of its own, created only if the test uses batches.
+  const dataDir = {INFLIGHT_DATA_DIR: join(tmpdir(), `inflight-test-data-${randomUUID()}`)};
+  const child = spawn(process.execPath, ["--import", "tsx", `server/${entry}.ts`, ...args], {cwd: ROOT, env: {...inherited, ...dataDir, ...pool, ...env}});
   let output = "";
   let stdout = "";
   let stderr = "";

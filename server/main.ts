@@ -15,7 +15,7 @@ import {ModelRegistry} from "./ModelRegistry.ts";
 import {type LoadedModels, loadServedModels} from "./models/loadServedModels.ts";
 import {servedModelSpecsOf} from "./models/servedModelSpecs.ts";
 import {handleShutdownSignals} from "./process/shutdown.ts";
-import {describeServedModel} from "./process/startupLog.ts";
+import {describeServedModel, toolSyntaxWarning} from "./process/startupLog.ts";
 
 /** A few ordinary tokens: enough for one prefill batch and one decode step. */
 const WARM_UP_TEXT = "The quick brown fox jumps over the lazy dog.";
@@ -69,7 +69,12 @@ async function main(): Promise<void> {
     registry.addRouter(router);
     // Observed only now, so the warm-ups are not in the metrics.
     observeRouter(router, metrics, app.log);
-    for (const variant of router.variants) log(`serving ${describeServedModel(variant.model as LlamaServedModel, `"${router.name}" variant "${variant.name}"`)}`);
+    for (const variant of router.variants) {
+      const label = `"${router.name}" variant "${variant.name}"`;
+      log(`serving ${describeServedModel(variant.model as LlamaServedModel, label)}`);
+      const warning = toolSyntaxWarning(variant.model as LlamaServedModel, label);
+      if (warning) app.log.warn(warning);
+    }
   }
   log(`${loaded.numLoadedModels} model file(s) loaded for ${registry.list().length} variant(s); API on http://${config.host}:${config.port}/v1`);
   warmingUp = null;

@@ -8,7 +8,7 @@
  * Owns the mapping from chat roles to the library's chat history; does not validate requests.
  */
 import {type ChatHistoryItem, type ChatWrapper, type LlamaModel, resolveChatWrapper} from "node-llama-cpp";
-import {JinjaChatTemplate} from "./JinjaChatTemplate.ts";
+import {JinjaChatTemplate, parsedArguments} from "./JinjaChatTemplate.ts";
 import {genericToolsPrompt, type ToolCallSyntax, toolCallSyntaxOf} from "./toolCallSyntax.ts";
 import type {ChatMessage, ToolDefinition} from "./types.ts";
 
@@ -19,7 +19,7 @@ function genericTurns(messages: readonly ChatMessage[], tools: readonly ToolDefi
   const turns: ChatMessage[] = messages.map((message): ChatMessage => {
     if (message.role === "tool") return {role: "user", content: `<tool_response>\n${message.content ?? ""}\n</tool_response>`};
     if (!message.toolCalls?.length) return message;
-    const calls = message.toolCalls.map((call) => `<tool_call>\n${JSON.stringify({name: call.name, arguments: JSON.parse(call.arguments || "{}")})}\n</tool_call>`);
+    const calls = message.toolCalls.map((call) => `<tool_call>\n${JSON.stringify({name: call.name, arguments: parsedArguments(call.arguments || "{}")})}\n</tool_call>`);
     return {role: "assistant", content: [message.content, ...calls].filter(Boolean).join("\n")};
   });
   if (!tools?.length) return turns;
@@ -38,7 +38,7 @@ export class ChatRenderer {
     const source = model.fileInfo.metadata.tokenizer?.chat_template;
     this.toolCallSyntax = toolCallSyntaxOf(source);
     this.jinja = source !== undefined && this.toolCallSyntax.isRenderedByTemplate
-      ? new JinjaChatTemplate(source, {bos: model.tokens.bosString ?? "", eos: model.tokens.eosString ?? ""})
+      ? new JinjaChatTemplate(source, {bos: model.tokens.bosString ?? "", eos: model.tokens.eosString ?? "", callIdLength: this.toolCallSyntax.callIdLength})
       : null;
   }
 

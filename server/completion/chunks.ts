@@ -11,6 +11,7 @@ import {chatLogprobs, TextLogprobWriter} from "../openai/logprobs.ts";
 import {type CompletionFormat, completionFormat, type LogprobsPayload, type OpenAiFinishReason, type WholeChoice} from "../openai/formats.ts";
 import {mergeStreams} from "./mergeStreams.ts";
 import {combinedOutcome, type CompletionOutcome, outcomeOf} from "./outcome.ts";
+import {ToolCallChoice, wholeToolCallReply} from "./toolCallChoice.ts";
 import type {CompletionPlan, StartedCompletion} from "./types.ts";
 
 export interface ChunkOptions {
@@ -46,6 +47,7 @@ export async function* completionChunks(started: StartedCompletion, options: Chu
   const format = formatOf(started);
   const echo = echoedText(plan);
   const writers = streams.map(() => logprobsWriter(plan, echo.length));
+  const toolChoices = plan.tools ? streams.map((_, index) => new ToolCallChoice(plan.tools!.syntax, format, index)) : null;
   for (let index = 0; index < streams.length; index++) {
     const first = format.firstChunk(index);
     if (first) yield first;
@@ -58,13 +60,18 @@ export async function* completionChunks(started: StartedCompletion, options: Chu
       const {text, logprobs} = event.delta;
       if (text.length === 0 && (logprobs?.length ?? 0) === 0) continue;
       if (index === 0) trace.onText?.(text);
-      yield format.deltaChunk(index, text, writers[index]!(logprobs ?? []));
+      // Log-probabilities are refused with tools while streaming: a delta may hold text and a call.
+      if (toolChoices) yield* toolChoices[index]!.push(text);
+      else yield format.deltaChunk(index, text, writers[index]!(logprobs ?? []));
       continue;
     }
     const outcome = outcomeOf(event.summary, options.isCancelledByClient());
     outcomes[index] = outcome;
     const isLast = --numOpen === 0;
-    if (outcome.kind === "finished") yield format.finishChunk(index, outcome.finishReason, isLast && !plan.includeUsage ? outcome.timings : null);
+    if (outcome.kind !== "finished") continue;
+    const finishChunk = (reason: OpenAiFinishReason) => format.finishChunk(index, reason, isLast && !plan.includeUsage ? outcome.timings : null);
+    if (toolChoices) yield* toolChoices[index]!.finish(outcome.finishReason, finishChunk);
+    else yield finishChunk(outcome.finishReason);
   }
   const outcome = combinedOutcome(outcomes);
   if (outcome.kind === "finished" && plan.includeUsage) yield format.usageChunk(outcome.usage, outcome.timings);
@@ -82,7 +89,10 @@ export async function completionResponse(started: StartedCompletion, options: Ch
   const echo = echoedText(plan);
   const choices: WholeChoice[] = collected.map(({text, logprobs, summary}, index) => {
     const entries = [...(plan.isEcho ? summary.promptLogprobs ?? [] : []), ...logprobs];
-    return {text: echo + text, finishReason: (outcomes[index] as {finishReason: OpenAiFinishReason}).finishReason, logprobs: logprobsWriter(plan, 0)(entries)};
+    const finishReason = (outcomes[index] as {finishReason: OpenAiFinishReason}).finishReason;
+    const payload = logprobsWriter(plan, 0)(entries);
+    if (plan.tools) return {...wholeToolCallReply(plan.tools.syntax, text, finishReason), logprobs: payload};
+    return {text: echo + text, finishReason, logprobs: payload};
   });
   return {body: formatOf(started).fullResponse(choices, outcome.usage, outcome.timings), outcome};
 }

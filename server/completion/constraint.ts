@@ -14,7 +14,7 @@ import type {ResponseFormat} from "../schemas/responseFormat.ts";
 
 /** A response format the engine enforces. */
 export interface PlannedConstraint {
-  readonly kind: "json_object" | "json_schema";
+  readonly kind: "json_object" | "json_schema" | "tools";
   readonly grammar: GrammarSpec;
   /** Schema keywords left out of the grammar (non-strict schemas only). */
   readonly droppedKeywords: readonly DroppedKeyword[];

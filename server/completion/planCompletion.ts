@@ -6,13 +6,14 @@
 import {randomUUID} from "node:crypto";
 import type {IncomingHttpHeaders} from "node:http";
 import type {ModelRegistry} from "../ModelRegistry.ts";
-import {chatCompletionBody, messageText} from "../schemas/chatCompletion.ts";
+import {chatCompletionBody} from "../schemas/chatCompletion.ts";
 import {completionBody} from "../schemas/completion.ts";
 import type {GenerationFields} from "../schemas/sampling.ts";
 import {refuseUnsupportedFields} from "../schemas/unsupportedFields.ts";
 import {ApiError} from "../errors.ts";
 import {parseBody} from "../schemas/parseBody.ts";
 import {constraintOf, type PlannedConstraint} from "./constraint.ts";
+import {chatMessagesOf, planToolsFor, type ToolRequest, toolRequestOf} from "./planTools.ts";
 import {renderPrompt} from "./renderPrompt.ts";
 import type {LogprobOptions} from "../../engine/types.ts";
 import type {CompletionKind, CompletionPlan, PromptSource} from "./types.ts";
@@ -35,6 +36,8 @@ interface PlanInput {
   readonly promptSource: PromptSource;
   readonly maxTokens: number | undefined;
   readonly loggedPrompt: unknown;
+  /** Tools asked for; their syntax and grammar depend on the variant's model. */
+  readonly toolRequest?: ToolRequest;
 }
 
 function plan(registry: ModelRegistry, input: PlanInput, headers: IncomingHttpHeaders | undefined): CompletionPlan {
@@ -45,8 +48,13 @@ function plan(registry: ModelRegistry, input: PlanInput, headers: IncomingHttpHe
   // Each choice holds a sequence while it generates, so more choices than sequences could never run together.
   const numSequences = assignment.variant.model.engine.numSequences;
   if (numChoices > numSequences) throw invalid(`n may be at most ${numSequences}, the sequences this model decodes together`, "n");
+  const planned = input.toolRequest ? planToolsFor(input.toolRequest, assignment.variant.model) : undefined;
+  if (planned?.constraint && fields.ignore_eos) throw invalid("ignore_eos cannot be combined with tool_choice that forces a call", "ignore_eos");
+  const {toolRequest: _, ...rest} = input;
   return {
-    ...input,
+    ...rest,
+    tools: planned?.tools,
+    constraint: planned?.constraint ?? input.constraint,
     id: `${ID_PREFIX[input.kind]}-${randomUUID().replaceAll("-", "")}`,
     router,
     assignment,
@@ -62,7 +70,8 @@ function plan(registry: ModelRegistry, input: PlanInput, headers: IncomingHttpHe
 export function planChatCompletion(registry: ModelRegistry, rawBody: unknown, headers?: IncomingHttpHeaders): CompletionPlan {
   const body = parseBody(chatCompletionBody, rawBody);
   refuseUnsupportedFields(rawBody as Record<string, unknown>, "chat");
-  const messages = body.messages.map((message) => ({role: message.role, content: messageText(message.content)}));
+  const messages = chatMessagesOf(body);
+  const toolRequest = toolRequestOf(body);
   const constraint = constraintOf(body.response_format);
   // A finished grammar allows only end-of-generation, which ignore_eos would refuse forever.
   if (constraint && body.ignore_eos) throw new ApiError(400, "ignore_eos cannot be combined with a response_format that constrains the output", "invalid_request_error", "ignore_eos", "invalid_value");
@@ -73,9 +82,10 @@ export function planChatCompletion(registry: ModelRegistry, rawBody: unknown, he
     constraint,
     logprobs: body.logprobs === true ? {numTop: body.top_logprobs ?? 0} : undefined,
     isEcho: false,
-    promptSource: {kind: "chat", messages},
+    promptSource: {kind: "chat", messages, ...(toolRequest && toolRequest.mode !== "none" ? {tools: toolRequest.definitions} : {})},
     maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
-    loggedPrompt: body.messages
+    loggedPrompt: body.messages,
+    ...(toolRequest ? {toolRequest} : {})
   }, headers);
 }
 

@@ -17,8 +17,10 @@ import type {CompletionKind, CompletionPlan, StartedCompletion} from "./types.ts
 /** The request field that holds the prompt, for errors about it. */
 const PROMPT_PARAM: Readonly<Record<CompletionKind, string>> = {chat: "messages", text: "prompt"};
 
-/** The request field that asks for a decoding constraint. */
-const CONSTRAINT_PARAM = "response_format";
+/** The request field that asked for a decoding constraint: tool_choice forces calls, response_format shapes text. */
+function constraintParamOf(plan: CompletionPlan): string {
+  return plan.constraint?.kind === "tools" ? "tool_choice" : "response_format";
+}
 
 /** What the request's log line says about it, known once it is planned. */
 export function traceInfoOf(plan: CompletionPlan): CompletionInfo {
@@ -59,7 +61,7 @@ export function startCompletion(plan: CompletionPlan, {arrivalMs, trace}: StartC
   } catch (error) {
     // All choices or none: the ones already queued leave with the refusal.
     for (const stream of streams) stream.abort();
-    const apiError = toApiError(error, {promptParam: PROMPT_PARAM[plan.kind], constraintParam: CONSTRAINT_PARAM});
+    const apiError = toApiError(error, {promptParam: PROMPT_PARAM[plan.kind], constraintParam: constraintParamOf(plan)});
     // A server-side refusal counts against the variant's guardrails; client errors (400, 429) do not.
     if (apiError.statusCode >= 500) plan.router.monitor.recordFailure(variant.name);
     throw apiError;

@@ -4,20 +4,21 @@
  * completion is what a transport needs to deliver it. Plain readonly data; no behaviour.
  */
 import type {GenerationStream} from "../../engine/GenerationStream.ts";
-import type {ChatMessage, ServedModel} from "../../engine/ServedModel.ts";
+import type {ChatMessage, ServedModel, ToolDefinition} from "../../engine/ServedModel.ts";
 import type {LogprobOptions} from "../../engine/types.ts";
 import type {Assignment} from "../canary/types.ts";
 import type {VariantRouter} from "../canary/VariantRouter.ts";
 import type {CompletionTrace} from "../metrics/CompletionTrace.ts";
 import type {GenerationFields} from "../schemas/sampling.ts";
 import type {PlannedConstraint} from "./constraint.ts";
+import type {PlannedTools} from "./planTools.ts";
 
 /** Which OpenAI endpoint a request came through: it decides the response shapes and field names. */
 export type CompletionKind = "chat" | "text";
 
 /** The prompt as the client gave it, rendered again for each variant that runs it (shadows included). */
 export type PromptSource =
-  | {readonly kind: "chat"; readonly messages: readonly ChatMessage[]}
+  | {readonly kind: "chat"; readonly messages: readonly ChatMessage[]; readonly tools?: readonly ToolDefinition[]}
   | {readonly kind: "text"; readonly text: string};
 
 /** A validated completion request, routed to a variant, its prompt rendered for that variant's model. */
@@ -43,6 +44,8 @@ export interface CompletionPlan {
   readonly isEcho: boolean;
   /** Choices to generate for the prompt (`n`). */
   readonly numChoices: number;
+  /** Tools the reply may call, parsed out of its text; undefined without tools or under tool_choice "none". */
+  readonly tools: PlannedTools | undefined;
   readonly isStreaming: boolean;
   readonly includeUsage: boolean;
   /** The messages or prompt as sent, for the log line with `--log-prompts`. */

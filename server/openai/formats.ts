@@ -14,7 +14,14 @@ export type {Timings, Usage} from "./usage.ts";
 export {timingsOf, usageOf} from "./usage.ts";
 
 /** The finish reasons a client can receive. */
-export type OpenAiFinishReason = "stop" | "length";
+export type OpenAiFinishReason = "stop" | "length" | "tool_calls";
+
+/** A tool call of a whole response. */
+export interface WholeToolCall {
+  readonly id: string;
+  readonly name: string;
+  readonly arguments: string;
+}
 
 export type ResponseKind = "chat" | "text";
 
@@ -32,6 +39,8 @@ export interface WholeChoice {
   readonly text: string;
   readonly finishReason: OpenAiFinishReason;
   readonly logprobs: LogprobsPayload;
+  /** Chat only: the calls the reply made; its content is null when it made nothing else. */
+  readonly toolCalls?: readonly WholeToolCall[];
 }
 
 /** The objects of a response; `index` is the choice's (0 to n - 1). */
@@ -39,6 +48,8 @@ export interface CompletionFormat {
   /** Sent before any content of a choice: the chat format announces the assistant role. */
   firstChunk(index: number): object | null;
   deltaChunk(index: number, text: string, logprobs?: LogprobsPayload): object;
+  /** Chat only: pieces of tool calls (`{index, id, type, function: {name, arguments}}`, later ones arguments only). */
+  toolCallChunk(index: number, toolCalls: readonly object[]): object;
   /** `timings` is set when this is the stream's last chunk. */
   finishChunk(index: number, finishReason: OpenAiFinishReason, timings: Timings | null): object;
   usageChunk(usage: Usage, timings: Timings): object;
@@ -53,7 +64,18 @@ interface KindShape {
   readonly firstDelta: object | null;
   /** A streamed choice carrying `text` (null: the finish chunk's empty delta). */
   streamedChoice(index: number, text: string | null, finishReason: OpenAiFinishReason | null, logprobs: LogprobsPayload): object;
-  wholeChoice(index: number, text: string, finishReason: OpenAiFinishReason, logprobs: LogprobsPayload): object;
+  wholeChoice(index: number, choice: WholeChoice): object;
+}
+
+/** A chat reply's message: its text, or null when it only called tools; its calls, when it made any. */
+function chatMessage(text: string, toolCalls: readonly WholeToolCall[] | undefined): object {
+  if (!toolCalls?.length) return {role: "assistant", content: text, refusal: null};
+  return {
+    role: "assistant",
+    content: text.trim().length === 0 ? null : text,
+    refusal: null,
+    tool_calls: toolCalls.map(({id, name, arguments: args}) => ({id, type: "function", function: {name, arguments: args}}))
+  };
 }
 
 const SHAPES: Readonly<Record<ResponseKind, KindShape>> = {
@@ -62,14 +84,14 @@ const SHAPES: Readonly<Record<ResponseKind, KindShape>> = {
     responseObject: "chat.completion",
     firstDelta: {role: "assistant", content: ""},
     streamedChoice: (index, text, finishReason, logprobs) => ({index, delta: text === null ? {} : {content: text}, logprobs, finish_reason: finishReason}),
-    wholeChoice: (index, text, finishReason, logprobs) => ({index, message: {role: "assistant", content: text, refusal: null}, logprobs, finish_reason: finishReason})
+    wholeChoice: (index, {text, finishReason, logprobs, toolCalls}) => ({index, message: chatMessage(text, toolCalls), logprobs, finish_reason: finishReason})
   },
   text: {
     chunkObject: "text_completion",
     responseObject: "text_completion",
     firstDelta: null,
     streamedChoice: (index, text, finishReason, logprobs) => ({index, text: text ?? "", logprobs, finish_reason: finishReason}),
-    wholeChoice: (index, text, finishReason, logprobs) => ({index, text, logprobs, finish_reason: finishReason})
+    wholeChoice: (index, {text, finishReason, logprobs}) => ({index, text, logprobs, finish_reason: finishReason})
   }
 };
 
@@ -87,10 +109,11 @@ export function completionFormat(kind: ResponseKind, identity: ResponseIdentity,
   return {
     firstChunk: (index) => (shape.firstDelta ? chunk({index, delta: shape.firstDelta, logprobs: null, finish_reason: null}) : null),
     deltaChunk: (index, text, logprobs = null) => chunk(shape.streamedChoice(index, text, null, logprobs)),
+    toolCallChunk: (index, toolCalls) => chunk({index, delta: {tool_calls: toolCalls}, logprobs: null, finish_reason: null}),
     finishChunk: (index, finishReason, timings) => chunk(shape.streamedChoice(index, null, finishReason, null), timings),
     usageChunk: (usage, timings) => ({...envelope(shape.chunkObject, []), usage, timings}),
     fullResponse: (choices, usage, timings) => ({
-      ...envelope(shape.responseObject, choices.map((choice, index) => shape.wholeChoice(index, choice.text, choice.finishReason, choice.logprobs))),
+      ...envelope(shape.responseObject, choices.map((choice, index) => shape.wholeChoice(index, choice))),
       usage,
       timings
     })

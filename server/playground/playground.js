@@ -1,13 +1,15 @@
 // The playground's behaviour, in plain browser JavaScript (no framework, no build, nothing external).
 // It holds the conversation, streams each reply (over the chat websocket, or SSE when the switch is
 // on; the wire is transports.js's), measures the reply's time to first token and tokens/s as chunks
-// arrive, and polls /v1/stats for the server panel. It uses the public API only, as any client would.
+// arrive, shows the calls of a reply given tools (toolCalls.js), and starts the server panel
+// (serverPanel.js). It uses the public API only, as any client would.
 
+import {assistantTurn, createCallList, resultTurns, toolFields} from "./toolCalls.js";
+import {startServerPanel} from "./serverPanel.js";
 import {createTransports} from "./transports.js";
 
 const $ = (id) => document.getElementById(id);
 
-const STATS_INTERVAL_MS = 1000;
 const MODELS_RETRY_MS = 1000;
 /** How often the reply's clock fields refresh while it streams (they also refresh on every chunk). */
 const CLOCK_INTERVAL_MS = 100;
@@ -16,6 +18,8 @@ const CLOCK_INTERVAL_MS = 100;
 const conversation = [];
 /** The reply being streamed, or null. */
 let current = null;
+/** Calls of the last reply that the user's next message answers (sent as their results). */
+let pendingCalls = [];
 let nextRequestNumber = 1;
 
 // ---------------------------------------------------------------------------------------------------
@@ -80,6 +84,7 @@ function createReply(transport) {
     transport,
     item,
     textNode,
+    callList: createCallList(item),
     text: "",
     status: "waiting for the first token",
     startMs: performance.now(),
@@ -115,6 +120,14 @@ function onChunk(reply, chunk) {
     reply.textNode.appendData(text);
     if (reply.status.startsWith("waiting")) reply.status = "streaming";
   }
+  const toolCalls = choice && choice.delta ? choice.delta.tool_calls : undefined;
+  if (toolCalls) {
+    if (reply.firstTokenMs === null) reply.firstTokenMs = performance.now();
+    reply.lastChunkMs = performance.now();
+    reply.numChunks++;
+    reply.callList.add(toolCalls);
+    if (reply.status.startsWith("waiting")) reply.status = "streaming";
+  }
   if (choice && choice.finish_reason) reply.finishReason = choice.finish_reason;
   if (chunk.usage) reply.usage = chunk.usage;
   renderReplyStats(reply);
@@ -136,7 +149,14 @@ function finishReply(reply, outcome, detail) {
   } else {
     reply.status = `done (${reply.finishReason ?? "stop"})`;
   }
-  if (reply.text.length > 0) conversation.push({role: "assistant", content: reply.text});
+  const {calls} = reply.callList;
+  if (calls.length > 0 && outcome === "done") {
+    conversation.push(assistantTurn(reply.text, calls));
+    pendingCalls = calls;
+    addNote(reply.item, `your next message is sent as the result of ${calls.map((call) => call.name).join(", ")}`);
+  } else if (reply.text.length > 0) {
+    conversation.push({role: "assistant", content: reply.text});
+  }
   renderReplyStats(reply);
   if (current === reply) {
     current = null;
@@ -183,11 +203,19 @@ function send(event) {
   event.preventDefault();
   const text = $("prompt").value.trim();
   if (current !== null || text.length === 0) return;
-  conversation.push({role: "user", content: text});
-  appendMessage("user", text);
+  let fields;
+  try {
+    fields = toolFields();
+  } catch (error) {
+    addNote(appendMessage("error", "").item, error.message);
+    return;
+  }
+  conversation.push(...(pendingCalls.length > 0 ? resultTurns(pendingCalls, text) : [{role: "user", content: text}]));
+  appendMessage(pendingCalls.length > 0 ? "tool" : "user", text);
+  pendingCalls = [];
   $("prompt").value = "";
   const transport = $("use-sse").checked ? "sse" : "ws";
-  const body = requestBody();
+  const body = {...requestBody(), ...fields};
   current = createReply(transport);
   setBusy(true);
   if (transport === "ws") void transports.sendOverWebsocket(current, body);
@@ -204,11 +232,12 @@ function stop() {
 function clear() {
   stop();
   conversation.length = 0;
+  pendingCalls = [];
   $("messages").replaceChildren();
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Models and the server panel
+// Models
 
 async function loadModels() {
   const select = $("model");
@@ -223,73 +252,6 @@ async function loadModels() {
   }
 }
 
-function percent(fraction) {
-  return fraction === null ? "–" : `${(fraction * 100).toFixed(1)}%`;
-}
-
-function renderStats(stats) {
-  const models = stats.models;
-  const selected = models.find((model) => model.model === $("model").value) ?? models[0];
-  if (!selected) return;
-  $("stat-running").textContent = `${selected.running} / ${selected.parallel}`;
-  $("stat-waiting").textContent = String(selected.waiting);
-  $("stat-kv").textContent = percent(selected.kv_cache_usage);
-  $("stat-kv-meter").value = selected.kv_cache_usage;
-  const prefix = selected.prefix_cache;
-  $("stat-prefix").textContent = `${percent(prefix.hit_rate)} (${prefix.hit_tokens} / ${prefix.queried_tokens} tokens)`;
-  $("stat-variants").replaceChildren(...selected.variants.map((variant) => {
-    const item = document.createElement("li");
-    const name = document.createElement("span");
-    name.textContent = variant.variant;
-    const share = document.createElement("span");
-    const count = variant.finished_requests;
-    share.textContent = `${percent(variant.share)} · ${count} request${count === 1 ? "" : "s"}`;
-    item.append(name, share);
-    return item;
-  }));
-}
-
-/** Each unfinished batch: its status and answered requests over its total, with a meter. */
-function renderBatches(batches) {
-  const list = $("stat-batches");
-  if (!batches || batches.length === 0) {
-    const item = document.createElement("li");
-    item.textContent = batches ? "none running" : "not served";
-    list.replaceChildren(item);
-    return;
-  }
-  list.replaceChildren(...batches.map((batch) => {
-    const counts = batch.request_counts;
-    const answered = counts.completed + counts.failed;
-    const item = document.createElement("li");
-    const name = document.createElement("span");
-    name.textContent = `${batch.id.slice(0, 14)}… ${batch.status}`;
-    name.title = batch.id;
-    const progress = document.createElement("span");
-    const meter = document.createElement("meter");
-    meter.max = Math.max(1, counts.total);
-    meter.value = answered;
-    progress.append(meter, ` ${answered} / ${counts.total}`);
-    item.append(name, progress);
-    return item;
-  }));
-}
-
-async function pollStats() {
-  try {
-    const response = await fetch("/v1/stats");
-    if (response.ok) {
-      const stats = await response.json();
-      renderStats(stats);
-      renderBatches(stats.batches);
-      $("stats-age").textContent = `updated ${new Date().toLocaleTimeString()}`;
-    }
-  } catch {
-    $("stats-age").textContent = "unreachable";
-  }
-  setTimeout(pollStats, STATS_INTERVAL_MS);
-}
-
 $("composer").addEventListener("submit", send);
 $("stop").addEventListener("click", stop);
 $("clear").addEventListener("click", clear);
@@ -300,4 +262,4 @@ $("prompt").addEventListener("keydown", (event) => {
   }
 });
 void loadModels();
-void pollStats();
+startServerPanel();

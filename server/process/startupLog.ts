@@ -16,6 +16,14 @@ export function describeServedModel(model: LlamaServedModel, label: string): str
   const {backend} = model.runtime;
   return `${label} (${backend.gpu}, ${backend.buildType} build, CPU features ${backend.cpuFeatures.join(" ") || "unknown"}, ` +
     `${backend.threads} threads, ${model.engine.scheduler.getSequences().length} sequences x ${model.contextLength} tokens, ` +
-    `libuv pool ${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}, sampling ${backend.samplingPath}, template ${model.chatTemplateName}` +
+    `libuv pool ${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}, sampling ${backend.samplingPath}, template ${model.chatTemplateName}, ` +
+    `tool calls ${model.toolCallSyntax.family}` +
     `${describeSpeculation(model.speculation)})`;
+}
+
+/** A warning for a model whose template shows no tool-call syntax; null when it has one. */
+export function toolSyntaxWarning(model: LlamaServedModel, label: string): string | null {
+  if (model.toolCallSyntax.family !== "generic") return null;
+  return `${label}: the chat template shows no tool-call syntax; requests with tools describe them in a system message ` +
+    "and read calls in the generic <tool_call> format (docs/api.md#tool-calling)";
 }

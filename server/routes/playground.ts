@@ -1,6 +1,6 @@
 /**
  * The playground: `GET /` serves one static page (`server/playground/`), plain HTML, CSS and browser
- * JavaScript with no build step and nothing fetched from elsewhere, so it works offline. The four
+ * JavaScript with no build step and nothing fetched from elsewhere, so it works offline. The six
  * files are read once when the app is built and sent from memory; a fixed list of routes means no
  * path from the URL ever reaches the file system. The page itself talks to the public API only
  * (`/v1/models`, `/v1/chat/completions` and its websocket, `/v1/stats`).
@@ -18,6 +18,8 @@ const FILES: readonly StaticFile[] = [
   {url: "/", file: "index.html", contentType: "text/html; charset=utf-8"},
   {url: "/playground/playground.js", file: "playground.js", contentType: "text/javascript; charset=utf-8"},
   {url: "/playground/transports.js", file: "transports.js", contentType: "text/javascript; charset=utf-8"},
+  {url: "/playground/toolCalls.js", file: "toolCalls.js", contentType: "text/javascript; charset=utf-8"},
+  {url: "/playground/serverPanel.js", file: "serverPanel.js", contentType: "text/javascript; charset=utf-8"},
   {url: "/playground/playground.css", file: "playground.css", contentType: "text/css; charset=utf-8"}
 ];
 

@@ -30,11 +30,8 @@ const COMMON: readonly UnsupportedField[] = [
 
 const CHAT: readonly UnsupportedField[] = [
   ...COMMON,
-  {field: "tools", isRequested: isNonEmptyArray, reason: "tool calling is not supported"},
-  {field: "tool_choice", isRequested: (value) => isSet(value) && value !== "none", reason: "tool calling is not supported"},
-  {field: "parallel_tool_calls", isRequested: isSet, reason: "tool calling is not supported"},
-  {field: "functions", isRequested: isNonEmptyArray, reason: "function calling is not supported"},
-  {field: "function_call", isRequested: (value) => isSet(value) && value !== "none", reason: "function calling is not supported"},
+  {field: "functions", isRequested: isNonEmptyArray, reason: "the deprecated functions API is not supported: use tools"},
+  {field: "function_call", isRequested: (value) => isSet(value) && value !== "none", reason: "the deprecated functions API is not supported: use tool_choice"},
   {field: "audio", isRequested: isSet, reason: "audio output is not supported"},
   {field: "modalities", isRequested: (value) => isSet(value) && !(Array.isArray(value) && value.every((modality) => modality === "text")),
     reason: "only the text modality is supported"},

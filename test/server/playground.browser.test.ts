@@ -3,7 +3,8 @@
  * the real server over the fake model, whose decode steps are slowed so streaming is visible: load /,
  * send a message, see the reply grow in several increments over the websocket with live TTFT, tokens/s
  * and server panel, press stop, see the stream end and the sequence freed; then the same over SSE.
- * Screenshots are kept in test-artifacts/. Any console error or page error fails the test.
+ * On the tiny synthetic model, a reply forced to call a tool shows the call's name and arguments, and
+ * the next message goes back as the call's result. Screenshots are kept in test-artifacts/. Any console error or page error fails the test.
  *
  * Skipped, saying why, only when Chromium is absent outside CI; in CI (`CI=true`, where `.ci/run`
  * installs it) a missing browser is a failure.
@@ -12,6 +13,7 @@ import {existsSync, mkdirSync} from "node:fs";
 import {fileURLToPath} from "node:url";
 import {type Browser, chromium, type Page} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {startSyntheticServer, type SyntheticServer} from "../utils/syntheticServer.ts";
 import {type FakeApp, startFakeApp} from "./fakeApp.ts";
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -115,5 +117,70 @@ describe.skipIf(isSkipped)("playground in headless Chromium", () => {
     expect(await page.locator("#messages li.assistant").count()).toBe(2);
     await page.screenshot({path: `${ARTIFACTS_DIR}playground.png`, fullPage: true});
     expect(consoleErrors).toEqual([]);
+  });
+});
+
+describe.skipIf(isSkipped)("playground tool calls in headless Chromium, on the tiny synthetic model", () => {
+  let synthetic: SyntheticServer;
+  let toolBrowser: Browser;
+  let toolPage: Page;
+  const errors: string[] = [];
+  const WEATHER_TOOL = JSON.stringify([{type: "function", function: {name: "get_weather", parameters: {
+    type: "object", properties: {city: {type: "string", maxLength: 8}}, required: ["city"], additionalProperties: false
+  }}}]);
+
+  beforeAll(async () => {
+    if (!hasChromium) throw new Error(`Chromium is missing at ${CHROMIUM_PATH}: in CI it must be installed (.ci/run does)`);
+    mkdirSync(ARTIFACTS_DIR, {recursive: true});
+    synthetic = await startSyntheticServer({parallel: 2, ctxSize: 1024});
+    toolBrowser = await chromium.launch({executablePath: CHROMIUM_PATH, args: ["--disable-dev-shm-usage"]});
+    toolPage = await toolBrowser.newPage({viewport: {width: 1280, height: 800}});
+    toolPage.on("console", (message) => {
+      if (message.type() === "error") errors.push(message.text());
+    });
+    toolPage.on("pageerror", (error) => errors.push(error.message));
+  }, 120_000);
+
+  afterAll(async () => {
+    await toolBrowser?.close();
+    await synthetic?.[Symbol.asyncDispose]();
+  });
+
+  it("shows a reply's tool calls with their name and arguments, and sends the next message as their result", async () => {
+    await toolPage.goto(synthetic.url);
+    await expect.poll(() => toolPage.inputValue("#model"), POLL).toBe("tiny");
+    await toolPage.click("#tools-panel summary");
+    await toolPage.fill("#tools", WEATHER_TOOL);
+    await toolPage.selectOption("#tool-choice", "required");
+    await toolPage.fill("#max-tokens", "60");
+    await toolPage.fill("#prompt", "What is the weather in Paris?");
+    await toolPage.click("#send");
+    await expect.poll(() => toolPage.textContent("#reply-status"), {timeout: 60_000}).toMatch(/^done \((tool_calls|length)\)$/);
+    const names = await toolPage.locator("#messages li.assistant .tool-calls .name").allTextContents();
+    expect(names.length).toBeGreaterThan(0);
+    expect(new Set(names)).toEqual(new Set(["get_weather"]));
+    const firstArguments = await toolPage.locator("#messages li.assistant .tool-calls code").first().textContent();
+    expect(JSON.parse(firstArguments ?? "")).toEqual({city: expect.any(String)});
+    expect(await toolPage.locator("#messages li.assistant .note").last().textContent()).toContain("result of get_weather");
+    await toolPage.screenshot({path: `${ARTIFACTS_DIR}playground-tool-calls.png`, fullPage: true});
+
+    await toolPage.selectOption("#tool-choice", "none");
+    await toolPage.fill("#max-tokens", "8");
+    await toolPage.fill("#prompt", "sunny, 21 degrees");
+    await toolPage.click("#send");
+    await expect.poll(() => toolPage.textContent("#reply-status"), {timeout: 60_000}).toMatch(/^done \(/);
+    expect(await toolPage.locator("#messages li.tool .content").textContent()).toBe("sunny, 21 degrees");
+    expect(await toolPage.locator("#messages li.assistant").count()).toBe(2);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it("says so when the tools are not JSON, and sends nothing", async () => {
+    await toolPage.fill("#tools", "[{not json");
+    const numMessages = await toolPage.locator("#messages li").count();
+    await toolPage.fill("#prompt", "hello");
+    await toolPage.click("#send");
+    await expect.poll(() => toolPage.locator("#messages li.error .note").last().textContent(), POLL).toContain("the tools are not JSON");
+    expect(await toolPage.locator("#messages li").count()).toBe(numMessages + 1);
+    expect(errors).toEqual([]);
   });
 });

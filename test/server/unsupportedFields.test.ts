@@ -25,9 +25,6 @@ const messages = [{role: "user", content: "hi"}];
 const refusedChat: [field: string, value: unknown][] = [
   ["response_format", {type: "json_object"}],
   ["response_format", {type: "json_schema", json_schema: {name: "x", schema: {type: "object"}}}],
-  ["tools", [{type: "function", function: {name: "f", parameters: {type: "object"}}}]],
-  ["tool_choice", "required"],
-  ["parallel_tool_calls", false],
   ["functions", [{name: "f"}]],
   ["function_call", "auto"],
   ["audio", {voice: "alloy", format: "wav"}],
@@ -80,6 +77,14 @@ describe("fields the server does not honour", () => {
     await expect(call).rejects.toMatchObject({status: 400, param: "prediction", code: "unsupported_parameter"});
   });
 
+  it("refuses a forced tool call where the engine cannot enforce grammars, naming tool_choice", async () => {
+    const tools = [{type: "function", function: {name: "f", parameters: {type: "object"}}}];
+    const refused = await post("/v1/chat/completions", {messages, max_tokens: 2, tools, tool_choice: "required"});
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({param: "tool_choice", code: "unsupported_parameter"});
+    expect((await post("/v1/chat/completions", {messages, max_tokens: 2, tools})).status).toBe(200);
+  });
+
   it("refuses log-probabilities where the decoding path cannot report them", async () => {
     const refused = await post("/v1/chat/completions", {messages, max_tokens: 2, logprobs: true});
     expect(refused.status).toBe(400);
@@ -89,8 +94,8 @@ describe("fields the server does not honour", () => {
   it("refuses over the websocket with the same error, and the socket keeps serving", async () => {
     const socket = await WsTestClient.open(server.url);
     try {
-      socket.send({request_id: "tools", messages, max_tokens: 2, tools: [{type: "function", function: {name: "f"}}]});
-      expect(await socket.terminal("tools")).toMatchObject({type: "error", status: 400, error: {param: "tools", code: "unsupported_parameter"}});
+      socket.send({request_id: "functions", messages, max_tokens: 2, functions: [{name: "f"}]});
+      expect(await socket.terminal("functions")).toMatchObject({type: "error", status: 400, error: {param: "functions", code: "unsupported_parameter"}});
       socket.send({request_id: "fine", messages, max_tokens: 2});
       expect(await socket.terminal("fine")).toMatchObject({type: "done"});
     } finally {

@@ -6,6 +6,7 @@
 import {createLlamaServedModel, type LlamaServedModel} from "../../engine/createLlamaServedModel.ts";
 import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
 import {ModelRegistry} from "../../server/ModelRegistry.ts";
+import type {SpeculationOptions} from "../../engine/speculationOptions.ts";
 import type {StepRecord} from "../../engine/types.ts";
 import {type ServedApp, serveRegistry} from "./servedApp.ts";
 
@@ -21,6 +22,7 @@ export interface SyntheticServerOptions {
   /** Bytes of the host-memory prefix tier; 0 or unset: off. */
   readonly hostPrefixCacheBytes?: number;
   readonly isPrefixCachingEnabled?: boolean;
+  readonly speculation?: SpeculationOptions;
 }
 
 export async function startSyntheticServer(options: SyntheticServerOptions = {}): Promise<SyntheticServer> {
@@ -36,6 +38,7 @@ export async function startSyntheticServer(options: SyntheticServerOptions = {})
     maxQueueLength: options.maxQueueLength ?? 64,
     hostPrefixCacheBytes: options.hostPrefixCacheBytes,
     isPrefixCachingEnabled: options.isPrefixCachingEnabled,
+    speculation: options.speculation,
     log: () => {}
   });
   const steps: StepRecord[] = [];

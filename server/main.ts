@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const log = (message: string): void => app.log.info(message);
   await app.listen({host: config.host, port: config.port}).catch((error: Error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
   let loaded: LoadedModels | null = null;
-  handleShutdownSignals({app, registry, shutdownTimeoutMs: config.shutdownTimeoutMs, weights: () => loaded, log});
+  handleShutdownSignals({app, registry, drainDelayMs: config.drainDelayMs, shutdownTimeoutMs: config.shutdownTimeoutMs, weights: () => loaded, log});
   const warmUp = async (model: LlamaServedModel, label: string): Promise<void> => {
     warmingUp = `the model is warming up (${label})`;
     const warmUpMs = await model.engine.warmUp(model.tokenize(WARM_UP_TEXT));

@@ -7,7 +7,7 @@
 import {setTimeout as sleep} from "node:timers/promises";
 import {freeLoopbackPort} from "./freePort.ts";
 import {type BalanceMode, renderHaproxyConfig} from "./haproxyConfig.ts";
-import {startHaproxy} from "./haproxyProcess.ts";
+import {checkHaproxyConfig, startHaproxy} from "./haproxyProcess.ts";
 import type {ManagedProcess} from "./ManagedProcess.ts";
 import {type Replica, startReplica} from "./replica.ts";
 
@@ -42,22 +42,24 @@ export class LocalCluster implements AsyncDisposable {
   static async start(options: ClusterOptions): Promise<LocalCluster> {
     const host = options.host ?? "127.0.0.1";
     const ports = await replicaPorts(options);
+    const port = options.port || (await freeLoopbackPort());
+    const config = renderHaproxyConfig({
+      bindAddress: `${host}:${port}`,
+      servers: ports.map((replicaPort, index) => ({name: `r${index + 1}`, address: `${host}:${replicaPort}`})),
+      balance: options.balance
+    });
+    // Before any model loads: a missing haproxy or a refused configuration fails at once.
+    await checkHaproxyConfig(config, options.haproxyPath);
     const replicas: Replica[] = [];
     try {
       // One at a time: loading models side by side only makes each slower.
-      for (const [index, port] of ports.entries()) {
-        replicas.push(await startReplica({name: `r${index + 1}`, host, port, serverArgs: options.serverArgs, onLine: options.onLine}));
+      for (const [index, replicaPort] of ports.entries()) {
+        replicas.push(await startReplica({name: `r${index + 1}`, host, port: replicaPort, serverArgs: options.serverArgs, onLine: options.onLine}));
       }
     } catch (error) {
       await Promise.all(replicas.map((replica) => replica.process.stop("SIGKILL")));
       throw error;
     }
-    const port = options.port || (await freeLoopbackPort());
-    const config = renderHaproxyConfig({
-      bindAddress: `${host}:${port}`,
-      servers: replicas.map((replica, index) => ({name: replica.name, address: `${host}:${ports[index]}`})),
-      balance: options.balance
-    });
     const haproxy = await startHaproxy(config, {path: options.haproxyPath, onLine: options.onLine}).catch(async (error: unknown) => {
       await Promise.all(replicas.map((replica) => replica.process.stop("SIGKILL")));
       throw error;

@@ -23,7 +23,8 @@ export async function checkHaproxyConfig(config: string, path = "haproxy"): Prom
   try {
     const file = join(folder, "haproxy.cfg");
     writeFileSync(file, config);
-    await promisify(execFile)(path, ["-c", "-f", file]).catch((error: Error & {stderr?: string; stdout?: string}) => {
+    await promisify(execFile)(path, ["-c", "-f", file]).catch((error: Error & {code?: unknown; stderr?: string; stdout?: string}) => {
+      if (error.code === "ENOENT") throw new Error(`no ${path} to run (Debian: apt-get install haproxy)`);
       throw new Error(`haproxy -c refused the configuration: ${error.stderr || error.stdout || error.message}`);
     });
   } finally {

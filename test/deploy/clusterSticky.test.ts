@@ -2,9 +2,11 @@
  * Stickiness through the real HAProxy (the shipped configuration) in front of 3 replicas of the
  * synthetic tiny model: a conversation keyed by `x-session-id`, or else by the body's `user`, stays on
  * one replica, whose returning turns find at least 90% of the cached prompt tokens a single server
- * finds for the same conversation; without a key, turns spread over the replicas.
+ * finds for the same conversation; without a key, turns spread over the replicas. A websocket keyed
+ * by `?session=` lands on one replica too, and its completions stream through HAProxy's tunnel.
  */
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import WebSocket from "ws";
 import {freeLoopbackPort} from "../../deploy/local/freePort.ts";
 import {LocalCluster} from "../../deploy/local/LocalCluster.ts";
 import {startReplica} from "../../deploy/local/replica.ts";
@@ -56,5 +58,33 @@ describe.skipIf(isHaproxySkipped)("a conversation through HAProxy", () => {
     const turns = await sendConversation(cluster.url, {}, "Third shop. ");
     expect(turns.map((turn) => turn.status)).toEqual([200, 200, 200, 200]);
     expect(new Set(turns.map((turn) => turn.servedBy)).size).toBeGreaterThan(1);
+  });
+
+  /** Opens the chat websocket through HAProxy; resolves with the replica that took the upgrade and one completion's text. */
+  async function websocketTurn(session: string): Promise<{servedBy: string | undefined; done: Record<string, unknown>}> {
+    const socket = new WebSocket(`${cluster.url.replace(/^http/, "ws")}/v1/chat/completions/ws?session=${session}`);
+    // ws emits "open" in the same turn as "upgrade": both are listened to before either is awaited.
+    const upgraded = new Promise<string | undefined>((resolve, reject) => {
+      socket.once("upgrade", (response) => resolve(response.headers["x-served-by"] as string | undefined));
+      socket.once("error", reject);
+    });
+    const opened = new Promise((resolve) => socket.once("open", resolve));
+    const [servedBy] = await Promise.all([upgraded, opened]);
+    const done = new Promise<Record<string, unknown>>((resolve) => socket.on("message", (data) => {
+      const message = JSON.parse(String(data)) as Record<string, unknown>;
+      if (message.type === "done" || message.type === "error") resolve(message);
+    }));
+    socket.send(JSON.stringify({request_id: "t", messages: [{role: "user", content: "hello"}], max_tokens: 3}));
+    const result = {servedBy, done: await done};
+    socket.close();
+    return result;
+  }
+
+  it("keeps websockets of one ?session= on one replica", async () => {
+    const first = await websocketTurn("socket-a");
+    const second = await websocketTurn("socket-a");
+    expect(first.done).toMatchObject({type: "done"});
+    expect(first.servedBy).toMatch(/^r\d$/);
+    expect(second.servedBy).toBe(first.servedBy);
   });
 });

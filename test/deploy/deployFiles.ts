@@ -91,7 +91,8 @@ export interface ContainerfileFacts {
   /** Folders copied from the repository into the image. */
   readonly copiedFolders: readonly string[];
   readonly env: Readonly<Record<string, string>>;
-  readonly command: readonly string[];
+  /** Exec form: container arguments (a Kubernetes container's `args`) are appended as server flags. */
+  readonly entrypoint: readonly string[];
 }
 
 export function containerfileFacts(): ContainerfileFacts {
@@ -101,6 +102,6 @@ export function containerfileFacts(): ContainerfileFacts {
     const found = /^ENV (\w+)=(\S+)$/.exec(line);
     return found ? [[found[1]!, found[2]!]] : [];
   }));
-  const command = JSON.parse(/^CMD (\[.*\])$/m.exec(lines.join("\n"))![1]!) as string[];
-  return {copiedFolders, env, command};
+  const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(lines.join("\n"))![1]!) as string[];
+  return {copiedFolders, env, entrypoint};
 }

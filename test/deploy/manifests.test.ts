@@ -111,8 +111,10 @@ function importClosure(entry: string): Set<string> {
 
 describe("the container image", () => {
   it("holds every file the server imports, runs server/main.ts itself, and sets only variables the server reads", () => {
-    const {copiedFolders, env, command} = containerfileFacts();
-    expect(command).toEqual(["node", "--import", "tsx", "server/main.ts"]);
+    const {copiedFolders, env, entrypoint} = containerfileFacts();
+    // An entrypoint, not a command: the Deployment's args are then appended to it as server flags.
+    expect(entrypoint).toEqual(["node", "--import", "tsx", "server/main.ts"]);
+    expect(container.command).toBeUndefined();
     const missing = [...importClosure("server/main.ts")].filter((path) => !copiedFolders.includes(path.split("/")[0]!));
     expect(missing).toEqual([]);
     expect(env.UV_THREADPOOL_SIZE).toBe("1");

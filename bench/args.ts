@@ -7,7 +7,7 @@
 import {Command, InvalidArgumentError, Option} from "commander";
 import {readFileSync} from "node:fs";
 import {BenchConfigError, DEFAULTS, TOKENIZER_ENCODINGS, resolveConfig, type BenchConfigInput} from "./config.ts";
-import type {BenchConfig, DatasetKind, EndpointKind, SloConfig, TokenizerEncoding, TransportKind} from "./types.ts";
+import type {BenchConfig, DatasetKind, EndpointKind, SessionKeyKind, SloConfig, TokenizerEncoding, TransportKind} from "./types.ts";
 
 /** What the command line asks for: the run's configuration and what to do with the report. */
 export interface CliArgs {
@@ -51,6 +51,7 @@ export function buildCommand(output?: CliOutput): Command {
     .option("--len-spread <fraction>", "lengths drawn uniformly from len * [1 - f, 1 + f]", parseNumber, DEFAULTS.lenSpread)
     .option("--system-len <n>", "chat: tokens of the system prompt shared by all conversations", parseNonNegativeInt, DEFAULTS.systemLen)
     .option("--turns <n>", "chat: turns per conversation", parsePositiveInt, DEFAULTS.turns)
+    .addOption(new Option("--session-key <where>", "chat: send each conversation's id as the x-session-id header or the body's user, so a load balancer keeps it on one replica").choices(["header", "user"]))
     .option("--replay-replies", "chat: put the server's own replies into the history, as chat clients do (default: synthetic text, identical for every server)")
     .option("--file <path>", "jsonl: one chat request body per line")
     .option("--no-ignore-eos", "do not send ignore_eos: true (outputs may end before max_tokens)")
@@ -125,6 +126,7 @@ export function parseBenchArgs(argv: readonly string[], output?: CliOutput): Cli
       ...optional("file", text("file"))
     },
     isIgnoreEos: options["ignoreEos"] !== false,
+    ...optional("sessionKey", text("sessionKey") as SessionKeyKind | undefined),
     ...optional("responseFormat", readResponseFormat(text("responseFormat"))),
     ...optional("extraBody", options["extraBody"] as Record<string, unknown> | undefined),
     temperature: number("temperature") ?? DEFAULTS.temperature,

@@ -4,7 +4,7 @@
  * naming the offending field. A resolved config is also valid input, so `runLoad(report.config)`
  * repeats a run exactly. Parsing command-line text is `args.ts`'s job, not this file's.
  */
-import type {BenchConfig, DatasetConfig, TargetConfig, TokenizerEncoding} from "./types.ts";
+import type {BenchConfig, DatasetConfig, SessionKeyKind, TargetConfig, TokenizerEncoding} from "./types.ts";
 
 /** What a caller must give: a target's URL; everything else has a default or is asked of the server. */
 export type BenchConfigInput = {readonly target: TargetConfig} & Partial<Omit<BenchConfig, "target" | "dataset">> & {
@@ -92,6 +92,7 @@ export function resolveConfig(input: BenchConfigInput): BenchConfig {
   }
   const durationMs = input.durationMs;
   if (durationMs !== undefined) positive("durationMs", durationMs);
+  const sessionKey = resolveSessionKey(input, transport, dataset);
   const metricsPath = input.metricsPath ?? DEFAULTS.metricsPath;
   if (!metricsPath.startsWith("/")) throw new BenchConfigError("metricsPath", "must start with /");
   return {
@@ -109,6 +110,7 @@ export function resolveConfig(input: BenchConfigInput): BenchConfig {
     warmupRequests: nonNegativeInt("warmupRequests", input.warmupRequests ?? DEFAULTS.warmupRequests),
     dataset,
     isIgnoreEos: input.isIgnoreEos ?? true,
+    ...(sessionKey === undefined ? {} : {sessionKey}),
     ...(input.responseFormat === undefined ? {} : {responseFormat: input.responseFormat}),
     ...(input.extraBody === undefined ? {} : {extraBody: input.extraBody}),
     temperature: nonNegative("temperature", input.temperature ?? DEFAULTS.temperature),
@@ -162,6 +164,17 @@ function resolveDataset(input: Partial<DatasetConfig>): DatasetConfig {
     ...(input.isReplyReplayed === true ? {isReplyReplayed: true} : {}),
     ...(input.file === undefined ? {} : {file: input.file})
   };
+}
+
+function resolveSessionKey(input: BenchConfigInput, transport: string, dataset: DatasetConfig): SessionKeyKind | undefined {
+  const {sessionKey} = input;
+  if (sessionKey === undefined) return undefined;
+  if (sessionKey !== "header" && sessionKey !== "user") throw new BenchConfigError("sessionKey", `must be header or user, got ${String(sessionKey)}`);
+  if (dataset.kind !== "chat") throw new BenchConfigError("sessionKey", "only the chat dataset has conversations to name");
+  if (sessionKey === "header" && transport === "ws") {
+    throw new BenchConfigError("sessionKey", "the websocket transport sends every conversation on one socket: use user");
+  }
+  return sessionKey;
 }
 
 function positive(field: string, value: number): number {

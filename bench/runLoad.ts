@@ -200,6 +200,7 @@ function withIdPrefix(prefix: string, specs: readonly RequestSpec[]): RequestSpe
   return specs.map((spec) => ({
     ...spec,
     id: `${prefix}${spec.id}`,
+    ...(spec.sessionId === undefined ? {} : {sessionId: `${prefix}${spec.sessionId}`}),
     ...(spec.dependsOn === undefined ? {} : {dependsOn: `${prefix}${spec.dependsOn}`}),
     ...(spec.replies === undefined ? {} : {replies: spec.replies.map((reply) => ({...reply, turnId: `${prefix}${reply.turnId}`}))})
   }));

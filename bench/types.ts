@@ -21,6 +21,13 @@ export type EndpointKind = "chat" | "completions";
 /** Where request content comes from. */
 export type DatasetKind = "random" | "chat" | "jsonl";
 
+/**
+ * Where each conversation's id travels, so that a load balancer keeps the conversation on one
+ * replica: the `x-session-id` header (inflight's session key, hashed by the configs in deploy/) or
+ * the body's OpenAI `user` field.
+ */
+export type SessionKeyKind = "header" | "user";
+
 /** tiktoken encodings the bench can count with. */
 export type TokenizerEncoding = "gpt2" | "r50k_base" | "p50k_base" | "cl100k_base" | "o200k_base";
 
@@ -99,6 +106,8 @@ export interface BenchConfig {
   readonly dataset: DatasetConfig;
   /** Adds `ignore_eos: true` so servers that support it produce exactly `max_tokens`. */
   readonly isIgnoreEos: boolean;
+  /** Chat dataset: sends each conversation's id this way; absent: no session key at all. */
+  readonly sessionKey?: SessionKeyKind;
   /**
    * OpenAI's `response_format` sent with every request (e.g. a `json_schema`), to measure constrained
    * decoding; `ignore_eos` is then left out, since a finished grammar allows only end-of-generation.
@@ -143,6 +152,8 @@ export interface RequestSpec {
   readonly estimatedPromptTokens: number;
   /** Sent as `seed` so sampling is reproducible too. */
   readonly seed: number;
+  /** The conversation it belongs to (chat dataset), unique within the run; sent as `sessionKey` says. */
+  readonly sessionId?: string;
   /** Id of the request that must complete before this one is sent (the previous turn). */
   readonly dependsOn?: string;
   /** Assistant messages (by index in `messages`) to replace with the reply of the request `turnId`, once it has one. */

@@ -79,6 +79,11 @@ export class KvCacheManager {
     return this.#numIdle;
   }
 
+  /** Tokens per block. */
+  get blockSize(): number {
+    return this.#blockSize;
+  }
+
   get numBlocksTotal(): number {
     return this.#pool.numBlocks;
   }

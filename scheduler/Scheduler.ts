@@ -181,6 +181,7 @@ export class Scheduler {
       kvUsage: kvCache.usage(),
       numKvBlocksUsed: kvCache.numUsedBlocks,
       numKvBlocksTotal: kvCache.numBlocksTotal,
+      kvBlockSize: kvCache.blockSize,
       draftAcceptanceRate: this.#speculation?.acceptanceRate ?? null
     };
   }

@@ -161,7 +161,9 @@ function checkKvLedger({config, sequences, kvSequences, stats}: SchedulerInterna
     assertInvariant(owner.numComputedTokens <= kv.numTokens && kv.numTokens <= owner.allTokens.length,
       `the KV ledger holds ${kv.numTokens} tokens in sequence ${index}, its owner ${owner.id} computed ${owner.numComputedTokens} of ${owner.allTokens.length}`);
   });
-  const numBlocksTotal = config.numSequences * Math.ceil(config.sequenceCapacity / (config.blockSize ?? DEFAULT_BLOCK_SIZE));
+  const blockSize = config.blockSize ?? DEFAULT_BLOCK_SIZE;
+  const numBlocksTotal = config.numSequences * Math.ceil(config.sequenceCapacity / blockSize);
+  assertInvariant(stats.kvBlockSize === blockSize, `stats say ${stats.kvBlockSize} tokens per KV block, config gives ${blockSize}`);
   assertInvariant(stats.numKvBlocksTotal === numBlocksTotal, `stats say ${stats.numKvBlocksTotal} KV blocks, config gives ${numBlocksTotal}`);
   assertInvariant(stats.numKvBlocksUsed === numBlocksUsed, `stats say ${stats.numKvBlocksUsed} KV blocks used, running sequences hold ${numBlocksUsed}`);
   assertInvariant(stats.kvUsage === numBlocksUsed / numBlocksTotal, `stats say KV usage ${stats.kvUsage}, blocks say ${numBlocksUsed / numBlocksTotal}`);

@@ -197,6 +197,8 @@ export interface SchedulerStats {
   readonly numKvBlocksUsed: number;
   /** All KV blocks: numSequences * ceil(sequenceCapacity / blockSize). */
   readonly numKvBlocksTotal: number;
+  /** Tokens per KV block (`blockSize`), for consumers that size their own view of the cache by it. */
+  readonly kvBlockSize: number;
   /** Speculative decoding's moving acceptance rate; null when nothing speculates. */
   readonly draftAcceptanceRate: number | null;
 }

@@ -4,6 +4,8 @@
  * one, as llama-server and vLLM do; an unknown name is a 404; before the models have loaded every
  * lookup is a 503, so the server can listen (and answer /health) while loading. A single model added
  * with `add` is served as one variant named "default", exactly as before canary routing.
+ * Shutting down takes two steps: draining (readiness says "draining" so load balancers stop sending,
+ * lookups still succeed), then no longer admitting (every lookup is a 503).
  * Owns the lookup and the disposal of the variants' engines; routing decisions are the routers'.
  */
 import {EngineError} from "../engine/errors.ts";
@@ -18,14 +20,28 @@ export function singleVariant(model: ServedModel): Variant {
   return {name: DEFAULT_VARIANT, model, source: model.name, defaults: {}, shadowRate: null, guardrails: null, rollout: null, initialWeight: 1};
 }
 
+/** The not-ready reason of a server that is shutting down: `/ready` answers 503 with it. */
+export const DRAINING = "draining";
+
 export class ModelRegistry implements AsyncDisposable {
   private readonly routersByName = new Map<string, VariantRouter>();
   private loadingReason: string | null = "the model is loading";
+  private isDrainStarted = false;
   private isShuttingDown = false;
 
-  /** Why the server is not ready, or null once every model is registered. */
+  /** Why the server is not ready ("draining" once shutdown began), or null once every model is registered. */
   get notReadyReason(): string | null {
-    return this.loadingReason;
+    return this.isDrainStarted ? DRAINING : this.loadingReason;
+  }
+
+  /** True from the first step of shutdown on. */
+  get isDraining(): boolean {
+    return this.isDrainStarted;
+  }
+
+  /** Readiness answers "draining" from now on; requests are still admitted until `stopAdmitting`. */
+  startDraining(): void {
+    this.isDrainStarted = true;
   }
 
   /** Serves one model under its own name, as the single variant "default". */
@@ -41,6 +57,7 @@ export class ModelRegistry implements AsyncDisposable {
 
   /** From now on every lookup answers 503 (shutting_down): running requests finish, new ones are refused. */
   stopAdmitting(): void {
+    this.isDrainStarted = true;
     this.isShuttingDown = true;
   }
 

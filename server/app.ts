@@ -22,6 +22,7 @@ import {registerCompletions} from "./routes/completions.ts";
 import {registerHealth} from "./routes/health.ts";
 import {registerMetrics} from "./routes/metrics.ts";
 import {registerModels} from "./routes/models.ts";
+import {closeWebsocketsGoingAway, registerDrainingConnections} from "./process/drainingConnections.ts";
 import {registerPlayground} from "./routes/playground.ts";
 import {registerStats} from "./routes/stats.ts";
 import cors from "@fastify/cors";
@@ -97,7 +98,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const error = new ApiError(404, `no route for ${request.method} ${request.url}`, "invalid_request_error", null, "not_found");
     void reply.code(404).send(error.toBody());
   });
-  registerHealth(app, () => options.notReadyReason?.() ?? registry.notReadyReason);
+  // Draining wins over a start-up reason: a server told to stop during its warm-up is leaving.
+  registerHealth(app, () => (registry.isDraining ? registry.notReadyReason : options.notReadyReason?.() ?? registry.notReadyReason));
+  registerDrainingConnections(app, registry);
   if (metrics) registerMetrics(app, metrics);
   registerModels(app, registry);
   registerChatCompletions(app, registry, tracker);
@@ -116,7 +119,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerPlayground(app);
   if (options.adminKey !== undefined) registerAdmin(app, registry, options.adminKey);
   // A websocket message is a request body: same limit (a larger one closes the socket with 1009).
-  void app.register(websocket, {options: {maxPayload: bodyLimitBytes}, errorHandler: onWebsocketError});
+  void app.register(websocket, {options: {maxPayload: bodyLimitBytes}, errorHandler: onWebsocketError, preClose: closeWebsocketsGoingAway});
   // Websocket routes must be declared after the plugin has loaded, hence their own scope.
   void app.register(async (scope) => registerChatCompletionsWs(scope, {registry, tracker, metrics}));
   return app;

@@ -24,6 +24,8 @@ export interface ServerConfig {
   readonly modelName: string | undefined;
   /** Every served model's engine settings; a variant's own fields override some of them. */
   readonly engine: ServedModelSettings;
+  /** After SIGTERM, how long requests are still admitted while readiness already says "draining". */
+  readonly drainDelayMs: number;
   readonly shutdownTimeoutMs: number;
   readonly apiKeys: readonly string[];
   readonly isObservabilityProtected: boolean;
@@ -134,6 +136,8 @@ export function buildCli(): Command {
     .addOption(option("--protect-observability", "with API keys: also protect /health, /ready and /metrics", "INFLIGHT_PROTECT_OBSERVABILITY"))
     .addOption(option("--cors-origin <origins>", "comma-separated origins allowed by CORS, or * (default: CORS off)", "INFLIGHT_CORS_ORIGIN"))
     .addOption(option("--max-body <bytes>", "largest request body (and websocket message) accepted", "INFLIGHT_MAX_BODY").default(4 * 1024 * 1024).argParser(integer(1024)))
+    .addOption(option("--drain-delay <seconds>", "on SIGTERM, how long /ready answers 503 while requests are still admitted, so load balancers stop sending first", "INFLIGHT_DRAIN_DELAY")
+      .default(5).argParser(integer(0)))
     .addOption(option("--shutdown-timeout <seconds>", "on SIGTERM/SIGINT, how long running requests may finish before they are ended", "INFLIGHT_SHUTDOWN_TIMEOUT").default(30).argParser(integer(0)))
     .addOption(option("--preempt", "with --policy priority: pause the worst running request for a better waiting one (it resumes later)", "INFLIGHT_PREEMPT"))
     .addOption(option("--request-timeout <seconds>", "end requests unfinished this long after arrival (waiting: 504; running: what they have); 0 = none", "INFLIGHT_REQUEST_TIMEOUT").default(0).argParser(integer(0)))
@@ -201,6 +205,7 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
     adminKey: typeof o.adminKey === "string" && o.adminKey.length > 0 ? o.adminKey : undefined,
     modelName: o.modelName,
     engine: toServedModelSettings(o),
+    drainDelayMs: o.drainDelay * 1000,
     shutdownTimeoutMs: o.shutdownTimeout * 1000,
     apiKeys: [...(o.apiKey ? [o.apiKey as string] : []), ...(o.apiKeyFile ? readApiKeyFile(o.apiKeyFile) : [])],
     isObservabilityProtected: o.protectObservability === true,

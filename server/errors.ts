@@ -57,7 +57,8 @@ const ENGINE_ERRORS: Readonly<Record<EngineErrorCode, EngineErrorMapping>> = {
   unsupported_logprobs: {status: 400, type: "invalid_request_error", code: "unsupported_parameter", field: "logprobs"},
   // Request ids are the server's own, so a collision is the server's fault, not the client's.
   duplicate_request_id: {status: 500, type: "server_error"},
-  shutting_down: {status: 503, type: "server_error"},
+  // Retryable elsewhere: a load balancer (HAProxy's retry-on 503) or a client may resend it at once.
+  shutting_down: {status: 503, type: "server_error", headers: {"retry-after": "1"}},
   not_ready: {status: 503, type: "server_error", headers: {"retry-after": "1"}},
   model_load_failed: {status: 500, type: "server_error"}
 };

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void batch.stopRunning());
   await batch.openIfExists().catch((error: Error) => app.log.warn(`batches are not served: ${error.message}`));
   let loaded: LoadedModels | null = null;
-  handleShutdownSignals({app, registry, shutdownTimeoutMs: config.shutdownTimeoutMs, weights: () => loaded, log});
+  handleShutdownSignals({app, registry, drainDelayMs: config.drainDelayMs, shutdownTimeoutMs: config.shutdownTimeoutMs, weights: () => loaded, log});
   const warmUp = async (model: LlamaServedModel, label: string): Promise<void> => {
     warmingUp = `the model is warming up (${label})`;
     const warmUpMs = await model.engine.warmUp(model.tokenize(WARM_UP_TEXT));

@@ -41,6 +41,7 @@ export function buildMultiTurnDataset(
         : [];
       specs.push({
         id: `c${conversation}t${turn}`,
+        sessionId: `c${conversation}`,
         messages,
         maxTokens,
         estimatedPromptTokens: counter.countMessages(messages),

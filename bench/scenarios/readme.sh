@@ -15,4 +15,5 @@ run steps npm run -s bench:steps -- --model synthetic:small --concurrency 8 --ro
 run prefix npm run -s bench:prefix -- --model synthetic:small --conversations 16 --turns 4 --system-len 500 --rounds 2 --json "$out/prefix.json"
 run metrics npm run -s bench:metrics -- --model synthetic:small --concurrency 4 --output-len 128 --rounds 4
 run speculative npm run -s bench:spec -- --model synthetic:small --draft-model synthetic:small-draft --rounds 3
+run cluster npm run -s bench:cluster -- --model synthetic:small --replicas 3 --conversations 24 --turns 4 --system-len 200 --input-len 64 --output-len 32 --concurrency 6 --rounds 2 --json "$out/cluster.json"
 if [ "${1:-}" = "--soak" ]; then run soak npm run -s bench:soak -- --duration 600 --json "$out/soak.json"; fi

@@ -30,11 +30,11 @@ export interface SendEvents {
 /** Keep-alive connections of one transport to its target's endpoint; `destroy` closes them all. */
 export interface HttpClient {
   /**
-   * POSTs `body` as JSON with `x-request-id: requestId`; resolves once the response headers arrived.
+   * POSTs `body` as JSON with `x-request-id: requestId` and `headers`; resolves once the response headers arrived.
    * @throws RequestFailure `http_<status>` on a non-2xx answer, with the server's error message;
    *   the error of node:http (connection, abort) otherwise.
    */
-  post(requestId: string, body: unknown, signal: AbortSignal, events: SendEvents): Promise<IncomingMessage>;
+  post(requestId: string, body: unknown, signal: AbortSignal, events: SendEvents, headers?: Readonly<Record<string, string>>): Promise<IncomingMessage>;
   destroy(): void;
 }
 
@@ -45,12 +45,12 @@ export function createHttpClient(context: TransportContext): HttpClient {
   const isHttps = url.startsWith("https:");
   const agent = isHttps ? new https.Agent({keepAlive: true}) : new http.Agent({keepAlive: true});
   return {
-    async post(requestId, body, signal, events) {
+    async post(requestId, body, signal, events, extraHeaders = {}) {
       const payload = Buffer.from(JSON.stringify(body));
       const options: RequestOptions = {
         method: "POST",
         signal,
-        headers: {...headers, "x-request-id": requestId, "content-length": String(payload.length)}
+        headers: {...headers, ...extraHeaders, "x-request-id": requestId, "content-length": String(payload.length)}
       };
       const send = (via: Agent | false): Promise<IncomingMessage> =>
         postOnce(() => (isHttps ? https : http).request(url, {...options, agent: via}), payload, events);

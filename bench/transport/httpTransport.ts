@@ -7,7 +7,7 @@ import type {IncomingMessage} from "node:http";
 import type {RequestResult} from "../types.ts";
 import {createHttpClient} from "./httpPost.ts";
 import type {RequestRecorder} from "./RequestRecorder.ts";
-import {buildRequestBody} from "./requestBody.ts";
+import {buildRequestBody, sessionHeaders} from "./requestBody.ts";
 import {sendWithDeadline} from "./sendWithDeadline.ts";
 import type {Transport, TransportContext} from "./types.ts";
 
@@ -21,7 +21,7 @@ export function createHttpTransport(context: TransportContext, isStreaming: bool
     send: (spec, roundStartMs, signal) =>
       sendWithDeadline({spec, roundStartMs, signal}, context, isStreaming, async (recorder, deadlineSignal) => {
         const body = buildRequestBody(spec, context, isStreaming);
-        const response = await client.post(spec.id, body, deadlineSignal, recorder);
+        const response = await client.post(spec.id, body, deadlineSignal, recorder, sessionHeaders(spec, context));
         return readResponse(response, recorder);
       }),
     async close() {

@@ -1,7 +1,8 @@
 /**
- * Builds the JSON body of one request for the chat or completions endpoint. Fixed output lengths use
- * `max_tokens` plus `ignore_eos` (a vLLM and llama-server extension that other servers ignore).
- * Knows nothing of how the body is sent.
+ * Builds the JSON body of one request for the chat or completions endpoint, and its per-request
+ * headers. Fixed output lengths use `max_tokens` plus `ignore_eos` (a vLLM and llama-server extension
+ * that other servers ignore). A conversation's id goes as the body's `user` or the `x-session-id`
+ * header when asked. Knows nothing of how the body is sent.
  */
 import type {RequestSpec} from "../types.ts";
 import type {TransportContext} from "./types.ts";
@@ -24,8 +25,17 @@ export function buildRequestBody(spec: RequestSpec, context: TransportContext, i
     seed: spec.seed,
     ...(config.responseFormat ? {response_format: config.responseFormat} : config.isIgnoreEos ? {ignore_eos: true} : {}),
     stream: isStream,
-    ...(isStream ? {stream_options: {include_usage: true}} : {})
+    ...(isStream ? {stream_options: {include_usage: true}} : {}),
+    ...(config.sessionKey === "user" && spec.sessionId !== undefined ? {user: spec.sessionId} : {})
   };
+}
+
+/** The header inflight reads its session key from, and the load balancer configs in deploy/ hash. */
+export const SESSION_HEADER = "x-session-id";
+
+/** Headers of this request alone: its conversation's id, when it goes as a header. */
+export function sessionHeaders(spec: RequestSpec, context: TransportContext): Record<string, string> {
+  return context.config.sessionKey === "header" && spec.sessionId !== undefined ? {[SESSION_HEADER]: spec.sessionId} : {};
 }
 
 /** The HTTP path of the configured endpoint. */

@@ -21,7 +21,7 @@ export interface Transport {
 /** What a transport needs to know beyond the request itself. */
 export interface TransportContext {
   readonly target: ServedTarget;
-  readonly config: Pick<BenchConfig, "endpoint" | "extraBody" | "isIgnoreEos" | "responseFormat" | "temperature" | "timeoutMs">;
+  readonly config: Pick<BenchConfig, "endpoint" | "extraBody" | "isIgnoreEos" | "responseFormat" | "temperature" | "timeoutMs" | "sessionKey">;
   readonly counter: TokenCounter;
 }
 

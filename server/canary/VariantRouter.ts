@@ -9,6 +9,7 @@
 import {EventEmitter} from "node:events";
 import type {IncomingHttpHeaders} from "node:http";
 import {ApiError} from "../errors.ts";
+import {headerValue, sessionKeyOf} from "../session/sessionKey.ts";
 import {type BucketRange, bucketOf, bucketRanges, NUM_BUCKETS, variantOfBucket} from "./assignment.ts";
 import {CanaryMonitor, type CanaryMonitorOptions} from "./CanaryMonitor.ts";
 import type {Assignment, RouterEvents, Variant} from "./types.ts";
@@ -18,13 +19,19 @@ export interface VariantRouterOptions extends CanaryMonitorOptions {
   readonly name: string;
   /** The first is the primary (stable) variant; it takes the traffic the others leave. */
   readonly variants: readonly Variant[];
-  /** "user" (the body's `user` field) or a header name; default "user". */
+  /**
+   * "session" (the session key: `x-session-id`, else `user`), "user" (the body's `user` field only)
+   * or a header name; default "session".
+   */
   readonly stickyKey?: string;
   /** Mixed into the bucket hash; default the served name. */
   readonly salt?: string;
   /** Uniform in [0, 1): random splits of keyless requests and shadow sampling. */
   readonly random?: () => number;
 }
+
+/** The `sticky_key` that routes by the session key (`session/sessionKey.ts`), the default. */
+export const SESSION_STICKY_KEY = "session";
 
 export interface RoutingRequest {
   readonly user?: string | null;
@@ -55,7 +62,7 @@ export class VariantRouter extends EventEmitter<RouterEvents> {
   constructor(options: VariantRouterOptions) {
     super();
     this.name = options.name;
-    this.stickyKey = options.stickyKey ?? "user";
+    this.stickyKey = options.stickyKey ?? SESSION_STICKY_KEY;
     this.salt = options.salt ?? options.name;
     this.random = options.random ?? Math.random;
     this.routed = options.variants.filter((variant) => variant.shadowRate === null);
@@ -91,21 +98,21 @@ export class VariantRouter extends EventEmitter<RouterEvents> {
     return range === undefined ? 0 : (range.end - range.start) / NUM_BUCKETS;
   }
 
-  /** The sticky key of a request: the `user` field or the configured header; null when absent. */
+  /** The sticky key of a request: the session key, the `user` field or the configured header; null when absent. */
   keyOf(request: RoutingRequest): string | null {
+    if (this.stickyKey === SESSION_STICKY_KEY) return sessionKeyOf(request);
     if (this.stickyKey === "user") return request.user != null && request.user.length > 0 ? request.user : null;
-    const header = request.headers?.[this.stickyKey.toLowerCase()];
-    const value = Array.isArray(header) ? header[0] : header;
-    return value !== undefined && value.length > 0 ? value : null;
+    return headerValue(request.headers, this.stickyKey);
   }
 
   assign(request: RoutingRequest): Assignment {
     const key = this.keyOf(request);
+    const sessionKey = this.stickyKey === SESSION_STICKY_KEY ? key : sessionKeyOf(request);
     const bucket = key === null ? Math.floor(this.random() * NUM_BUCKETS) : bucketOf(this.salt, key);
     const name = variantOfBucket(this.ranges, bucket);
     const variant = this.routed.find((entry) => entry.name === name)!;
     const shadows = this.shadows.filter((shadow) => this.random() < shadow.shadowRate!);
-    return {variant, shadows, key};
+    return {variant, shadows, key, sessionKey};
   }
 
   /** An operator's weight: takes manual control (a staged rollout stops) and clears a rollback. */

@@ -38,6 +38,8 @@ export interface Assignment {
   readonly shadows: readonly Variant[];
   /** The sticky key used; null when the request had none and was split at random. */
   readonly key: string | null;
+  /** The request's session key (`x-session-id`, else `user`), whatever the sticky key; null when none. */
+  readonly sessionKey: string | null;
 }
 
 /** How a shadow copy ended: sent and finished, not sent because its engine was busy, or failed. */

@@ -72,8 +72,11 @@ const variant = z.strictObject({
 });
 
 const servedModel = z.strictObject({
-  /** "user" (the OpenAI `user` field) or a request header name such as x-user-id. */
-  sticky_key: z.string().min(1).default("user"),
+  /**
+   * "session" (the session key: the x-session-id header, else the OpenAI `user` field), "user" (that
+   * field only) or a request header name such as x-user-id.
+   */
+  sticky_key: z.string().min(1).default("session"),
   /** Mixed into the hash; change it to reshuffle every user. Defaults to the served name. */
   salt: z.string().optional(),
   variants: z.array(variant).min(1)

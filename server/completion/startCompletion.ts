@@ -26,7 +26,8 @@ function constraintParamOf(plan: CompletionPlan): string {
 export function traceInfoOf(plan: CompletionPlan): CompletionInfo {
   const {constraint} = plan;
   return {
-    completionId: plan.id, modelName: plan.model.name, variant: plan.assignment.variant.name, prompt: plan.loggedPrompt,
+    completionId: plan.id, modelName: plan.model.name, variant: plan.assignment.variant.name, sessionKey: plan.assignment.sessionKey,
+    prompt: plan.loggedPrompt,
     ...(constraint ? {responseFormat: constraint.kind, droppedSchemaKeywords: constraint.droppedKeywords.map(({pointer}) => pointer)} : {})
   };
 }

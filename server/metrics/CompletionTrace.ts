@@ -2,7 +2,7 @@
  * The one log line of a completion request. Two things end a request and they come in either order:
  * the HTTP exchange (a status, or 499 when the client left) and the engine's summary (which arrives a
  * step after an abort). The trace waits for both, then writes one line with the request's ids,
- * variant, status, finish reason, token counts and timings; a request the engine never accepted (429,
+ * session key, variant, status, finish reason, token counts and timings; a request the engine never accepted (429,
  * 400) is written as soon as its status is known. Prompts and outputs are kept and written only with
  * `--log-prompts`: they are user data. Owns the line; `requestHooks.ts` reports the HTTP end.
  */
@@ -16,6 +16,8 @@ export interface CompletionInfo {
   readonly completionId: string;
   readonly modelName: string;
   readonly variant: string;
+  /** The session key (`x-session-id`, else `user`): follows one conversation across turns and replicas. */
+  readonly sessionKey?: string | null;
   /** The messages or prompt as the client sent them; logged only with `--log-prompts`. */
   readonly prompt: unknown;
   /** The response format the output was constrained to (`json_object`, `json_schema`); absent for free text. */
@@ -66,6 +68,7 @@ export class CompletionTrace {
       variant: info.variant,
       status: this.statusCode
     };
+    if (info.sessionKey != null) line.session = info.sessionKey;
     if (info.responseFormat !== undefined) line.responseFormat = info.responseFormat;
     if (info.droppedSchemaKeywords !== undefined && info.droppedSchemaKeywords.length > 0) line.droppedSchemaKeywords = info.droppedSchemaKeywords;
     if (summary !== null) {

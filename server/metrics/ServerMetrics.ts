@@ -8,6 +8,7 @@
  * - per request: the engine's "requestFinished" record (summary and timings);
  * - at scrape time only: running/waiting requests, KV usage and the scheduler's running totals
  *   (preemptions, prefix-cache lookups), read from the engine's stats;
+ * - once, when an engine is observed: the KV cache's shape (`cache_config_info`), fixed for its life;
  * - per HTTP response: `countResponse`, called by the request hooks;
  * - canary routing: each router's events (rollbacks, shadow copies), and its traffic shares at scrape.
  * Node process metrics (CPU, memory, GC, event-loop lag) come from prom-client's default collectors.
@@ -102,6 +103,8 @@ export class ServerMetrics {
     engine.on("step", onStep);
     engine.on("requestFinished", onFinished);
     this.zeroSeries(labels);
+    const {kvBlockSize, numKvBlocksTotal} = engine.stats;
+    this.metrics.cacheConfigInfo.set({...labels, block_size: String(kvBlockSize), num_gpu_blocks: String(numKvBlocksTotal)}, 1);
     this.refresh();
   }
 

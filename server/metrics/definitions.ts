@@ -53,6 +53,13 @@ export function defineMetrics(registry: Registry) {
     canaryRollbacks: counter("canary_rollbacks_total", "Times a canary variant was rolled back to weight 0 (guardrail breach or operator)."),
     shadowRequests: counter("shadow_requests_total",
       "Shadow copies by outcome: completed (output discarded), dropped (the shadow engine was busy) or failed.", ["outcome"]),
+    cacheConfigInfo: new Gauge({
+      name: `${METRIC_PREFIX}cache_config_info`,
+      help: "Always 1; the KV cache's shape in labels, as vLLM's cache_config_info: block_size (tokens per block) and " +
+        "num_gpu_blocks (blocks in all, wherever the cache lives). An endpoint picker sizes its prefix index by them.",
+      labelNames: [...MODEL_LABELS, "block_size", "num_gpu_blocks"],
+      registers
+    }),
     variantTrafficShare: gauge("variant_traffic_share", "Fraction (0-1) of the model's routed traffic the variant is assigned now; 0 for shadows."),
     httpRequests: new Counter({
       name: `${METRIC_PREFIX}http_requests_total`,

@@ -2,8 +2,9 @@
  * `GET /v1/chat/completions/ws`: the chat completions websocket (protocol in `ws/protocol.ts`, one
  * `ChatSocket` per connection). The upgrade is an ordinary fastify request under `/v1`, so every
  * `onRequest` hook (request id, API keys) runs before a socket is opened; a plain GET
- * without the upgrade gets 426 in OpenAI's error shape. Register it inside the @fastify/websocket plugin's
- * scope (after the plugin), as the plugin requires.
+ * without the upgrade gets 426 in OpenAI's error shape. A `?session=` on the upgrade URL is the
+ * socket's session key when no `x-session-id` header came (browsers cannot set one). Register it
+ * inside the @fastify/websocket plugin's scope (after the plugin), as the plugin requires.
  */
 import type {FastifyInstance, FastifyRequest} from "fastify";
 import type {WebSocket} from "ws";
@@ -11,6 +12,7 @@ import {ApiError} from "../errors.ts";
 import type {CompletionTracker} from "../metrics/CompletionTrace.ts";
 import type {ServerMetrics} from "../metrics/ServerMetrics.ts";
 import type {ModelRegistry} from "../ModelRegistry.ts";
+import {withSessionFromQuery} from "../session/sessionKey.ts";
 import {ChatSocket} from "../ws/ChatSocket.ts";
 import {WS_ROUTE} from "../ws/WsRequestOutcome.ts";
 
@@ -30,7 +32,7 @@ export function registerChatCompletionsWs(app: FastifyInstance, deps: ChatWsDeps
       return reply.code(426).header("upgrade", "websocket").send(error.toBody());
     },
     wsHandler: (socket, request) => {
-      new ChatSocket(socket, {...deps, log: request.log, headers: request.headers});
+      new ChatSocket(socket, {...deps, log: request.log, headers: withSessionFromQuery(request.headers, request.url)});
     }
   });
 }

@@ -33,6 +33,8 @@ export interface ReceivedRequest {
   readonly path: string;
   readonly body: Record<string, unknown>;
   readonly receivedAtMs: number;
+  /** The `x-session-id` header of an HTTP request, when it came with one. */
+  readonly sessionHeader?: string;
   readonly contentSentAtMs: number[];
   readonly fault?: Fault;
 }
@@ -78,11 +80,12 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
   let nextIndex = 0;
   let isClosed = false;
 
-  const receive = (path: string, requestId: string, body: Record<string, unknown>, receivedAtMs: number): ReceivedRequest => {
+  const receive = (path: string, requestId: string, body: Record<string, unknown>, receivedAtMs: number, sessionHeader?: string): ReceivedRequest => {
     const index = droppedUnanswered.get(requestId) ?? nextIndex++;
     droppedUnanswered.delete(requestId);
     const fault = options.faults?.[index];
-    const request = {index, requestId, path, body, receivedAtMs, contentSentAtMs: [], ...(fault === undefined ? {} : {fault})};
+    const request = {index, requestId, path, body, receivedAtMs, contentSentAtMs: [], ...(fault === undefined ? {} : {fault}),
+      ...(sessionHeader === undefined ? {} : {sessionHeader})};
     requests.push(request);
     return request;
   };
@@ -104,7 +107,8 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     let raw = "";
     for await (const piece of req) raw += String(piece);
     const body = JSON.parse(raw) as Record<string, unknown>;
-    const request = receive(req.url ?? "", String(req.headers["x-request-id"]), body, receivedAtMs);
+    const sessionHeader = req.headers["x-session-id"];
+    const request = receive(req.url ?? "", String(req.headers["x-request-id"]), body, receivedAtMs, typeof sessionHeader === "string" ? sessionHeader : undefined);
     if (request.fault === "http500") {
       res.writeHead(500, {"content-type": "application/json"}).end(JSON.stringify(errorBody("scripted failure")));
       return;

@@ -31,7 +31,7 @@ interface MutableState {
   lastStep: StepAccounting | null;
   stats: {
     numWaiting: number; numRunning: number; numPreempted: number; numFreeSequences: number; numPreemptionsTotal: number; numPrefixQueryTokensTotal: number;
-    numPrefixHitTokensTotal: number; numHostPrefixHitTokensTotal: number; numPrefixEvictionsTotal: number; kvUsage: number; numKvBlocksUsed: number; numKvBlocksTotal: number;
+    numPrefixHitTokensTotal: number; numHostPrefixHitTokensTotal: number; numPrefixEvictionsTotal: number; kvUsage: number; numKvBlocksUsed: number; numKvBlocksTotal: number; kvBlockSize: number;
     draftAcceptanceRate: number | null;
   };
 }
@@ -57,7 +57,7 @@ function consistentState(): MutableState {
     lastStep: {output, numDecodeCandidates: 1, numDecodesScheduled: 1},
     stats: {
       numWaiting: 1, numRunning: 1, numPreempted: 0, numFreeSequences: 1, numPreemptionsTotal: 0, numPrefixQueryTokensTotal: 4, numPrefixHitTokensTotal: 0, numHostPrefixHitTokensTotal: 0,
-      numPrefixEvictionsTotal: 0, kvUsage: 1 / 32, numKvBlocksUsed: 1, numKvBlocksTotal: 32, draftAcceptanceRate: null
+      numPrefixEvictionsTotal: 0, kvUsage: 1 / 32, numKvBlocksUsed: 1, numKvBlocksTotal: 32, kvBlockSize: 16, draftAcceptanceRate: null
     }
   };
 }

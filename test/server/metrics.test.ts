@@ -166,6 +166,7 @@ describe("metrics of known traffic", () => {
       [TTFT]: "HISTOGRAM", [ITL]: "HISTOGRAM", [TPOT]: "HISTOGRAM", [E2E]: "HISTOGRAM", [QUEUE]: "HISTOGRAM",
       "inflight:request_prompt_tokens": "HISTOGRAM", "inflight:request_generation_tokens": "HISTOGRAM",
       "inflight:num_requests_running": "GAUGE", "inflight:num_requests_waiting": "GAUGE", "inflight:kv_cache_usage_perc": "GAUGE",
+      "inflight:cache_config_info": "GAUGE",
       "inflight:prompt_tokens_total": "COUNTER", "inflight:generation_tokens_total": "COUNTER", [SUCCESS]: "COUNTER",
       "inflight:num_preemptions_total": "COUNTER", "inflight:prefix_cache_queries_total": "COUNTER", "inflight:prefix_cache_hits_total": "COUNTER",
       "inflight:spec_decode_num_draft_tokens_total": "COUNTER", "inflight:spec_decode_num_accepted_tokens_total": "COUNTER",
@@ -179,6 +180,14 @@ describe("metrics of known traffic", () => {
     const engineLines = metrics.text.split("\n").filter((line) => line.startsWith("inflight:") && !line.startsWith(HTTP));
     expect(engineLines.length).toBeGreaterThan(50);
     for (const line of engineLines) expect(line).toContain('model_name="fake",variant="default"');
+  });
+
+  it("describes the KV cache's shape in cache_config_info's labels, as an endpoint picker reads them", async () => {
+    const metrics = await scrape(server().url);
+    // 2 sequences of 512 tokens in blocks of 16.
+    const shape = {...MODEL, block_size: "16", num_gpu_blocks: String(2 * 512 / 16)};
+    expect(metrics.value("inflight:cache_config_info", shape)).toBe(1);
+    expect(metrics.value("inflight:cache_config_info")).toBe(1);
   });
 });
 

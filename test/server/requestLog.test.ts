@@ -1,5 +1,5 @@
 /**
- * One structured log line per finished request, through fastify's logger: ids, variant, status,
+ * One structured log line per finished request, through fastify's logger: ids, session, variant, status,
  * finish reason, token counts and timings; prompts and outputs only with `--log-prompts`. Clients
  * that leave get their line once the engine has ended their request (status 499, reason abort).
  */
@@ -60,6 +60,16 @@ describe("request log", () => {
     expect(JSON.stringify(lines)).not.toContain("secret");
     // Health checks and scrapes that succeed are not logged.
     expect(lines.filter((line) => line.reqId !== undefined && line.msg !== "request finished")).toEqual([]);
+  });
+
+  it("names the session key (x-session-id, else user), the same one the load balancer and canary routing use", async () => {
+    const {url, finishedLines} = await startLogged();
+    const messages = [{role: "user", content: "hi"}];
+    await complete(url, "/v1/chat/completions", {messages, max_tokens: 2, user: "alice"}, {headers: {"x-session-id": "conv-42"}});
+    await complete(url, "/v1/chat/completions", {messages, max_tokens: 2, user: "alice"});
+    await complete(url, "/v1/chat/completions", {messages, max_tokens: 2});
+    const written = await finishedLines(3);
+    expect(written.map((line) => line.session)).toEqual(["conv-42", "alice", undefined]);
   });
 
   it("adds the prompt and the output with --log-prompts", async () => {

@@ -1,15 +1,18 @@
 /**
- * Graceful shutdown of the real server process (as `npm start` runs it): on SIGTERM new requests get
- * 503, streams in flight complete with [DONE], and the process exits 0; past --shutdown-timeout the
- * remaining streams end with a final chunk (finish_reason set) instead of being cut.
+ * Graceful shutdown of the real server process (as `npm start` runs it): on SIGTERM `/ready` turns 503
+ * "draining" at once while requests are still admitted for --drain-delay, then new requests get 503
+ * with Retry-After, streams in flight complete with [DONE], and the process exits 0; past
+ * --shutdown-timeout the remaining streams end with a final chunk (finish_reason set) instead of being cut.
  */
 import {describe, expect, it} from "vitest";
 import {freePort} from "../../bench/scenarios/serverProcess.ts";
 import {type ServerMainProcess, startServerMain, waitForReady} from "../utils/serverMainProcess.ts";
 import {readSseData} from "../utils/sse.ts";
 
-/** Logged once the server has stopped admitting (main.ts does both in the same turn). */
+/** Logged once the server has stopped admitting (shutdown.ts does both in the same turn). */
 const SIGTERM_LINE = /SIGTERM: refusing new requests/;
+/** Logged once readiness says "draining" (shutdown.ts does both in the same turn). */
+const DRAINING_LINE = /SIGTERM: draining/;
 
 async function startServer(extraArgs: string[]): Promise<ServerMainProcess & {url: string}> {
   const port = await freePort();
@@ -18,6 +21,11 @@ async function startServer(extraArgs: string[]): Promise<ServerMainProcess & {ur
   const url = `http://127.0.0.1:${port}`;
   await waitForReady(url);
   return {...server, url};
+}
+
+async function readiness(url: string): Promise<{status: number; body: unknown}> {
+  const response = await fetch(`${url}/ready`);
+  return {status: response.status, body: await response.json()};
 }
 
 function chat(url: string, maxTokens: number, stream: boolean) {
@@ -59,8 +67,38 @@ function readStream(response: Response): {running: Promise<void>; ended: Promise
 }
 
 describe("graceful shutdown", () => {
-  it("refuses new requests with 503, lets streams in flight finish with [DONE], and exits 0", async () => {
-    const server = await startServer([]);
+  it("says draining at once, admits during the drain delay, then refuses with a retryable 503; streams finish; exits 0", async () => {
+    const server = await startServer(["--drain-delay", "5"]);
+    try {
+      // Long enough to still be running when admission stops, whatever the machine's speed.
+      const stream = readStream(await chat(server.url, 3000, true));
+      await stream.running;
+      server.child.kill("SIGTERM");
+      await server.waitForOutput(DRAINING_LINE, "the draining line");
+      expect(await readiness(server.url)).toEqual({status: 503, body: {status: "not_ready", reason: "draining"}});
+      const admitted = await chat(server.url, 4, false);
+      expect(admitted.status).toBe(200);
+      expect(admitted.headers.get("connection")).toBe("close");
+      await server.waitForOutput(SIGTERM_LINE, "the line saying admission stopped");
+      const refused = await chat(server.url, 4, false);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get("retry-after")).toBe("1");
+      expect(await refused.json()).toMatchObject({error: {code: "shutting_down"}});
+      const {chunks, isDone} = await stream.ended;
+      expect(isDone).toBe(true);
+      expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("length");
+      expect(chunks.at(-1)!.timings!.generated_tokens).toBe(3000);
+      expect(await server.exited).toBe(0);
+      // The order an operator reads in the log: draining first, then the refusal.
+      const output = server.output();
+      expect(output.search(DRAINING_LINE)).toBeLessThan(output.search(SIGTERM_LINE));
+    } finally {
+      if (server.child.exitCode === null) server.child.kill("SIGKILL");
+    }
+  });
+
+  it("without a drain delay refuses new requests with 503 at once, lets streams in flight finish with [DONE], and exits 0", async () => {
+    const server = await startServer(["--drain-delay", "0"]);
     try {
       const stream = readStream(await chat(server.url, 300, true));
       await stream.running;
@@ -79,7 +117,7 @@ describe("graceful shutdown", () => {
   });
 
   it("ends streams still running at --shutdown-timeout with a final chunk", async () => {
-    const server = await startServer(["--shutdown-timeout", "1", "--ctx-size", "8192"]);
+    const server = await startServer(["--drain-delay", "0", "--shutdown-timeout", "1", "--ctx-size", "8192"]);
     try {
       const stream = readStream(await chat(server.url, 8000, true));
       await stream.running;

@@ -1,7 +1,8 @@
 /**
  * Sticky assignment: the split over 10,000 user ids matches the weights within 1 percentage point, a
  * user always gets the same variant, a canary growing from 5% to 10% only takes users from stable,
- * keyless requests split at random by weight, and the sticky key may be a header.
+ * keyless requests split at random by weight, and the sticky key is the session key by default
+ * (`x-session-id`, else `user`), or the `user` field only, or a header.
  */
 import {afterEach, describe, expect, it} from "vitest";
 import {bucketOf, bucketRanges, NUM_BUCKETS} from "../../../server/canary/assignment.ts";
@@ -109,5 +110,21 @@ describe("sticky split", () => {
     expect(target.keyOf({user: "alice", headers: {}})).toBeNull();
     const byHeader = users.slice(0, 500).map((user) => target.assign({headers: {"x-user-id": user}}).variant.name);
     expect(users.slice(0, 500).map((user) => target.assign({headers: {"x-user-id": user}}).variant.name)).toEqual(byHeader);
+  });
+
+  it("uses the session key by default: x-session-id, else user; and tells the session key whatever the sticky key", () => {
+    const target = router({stable: 50, canary: 50}, {random: seededRandom(5)});
+    expect(target.stickyKey).toBe("session");
+    expect(target.keyOf({user: "alice", headers: {"x-session-id": "conv-1"}})).toBe("conv-1");
+    expect(target.keyOf({user: "alice", headers: {}})).toBe("alice");
+    expect(target.keyOf({user: null, headers: {"x-session-id": ""}})).toBeNull();
+    const assignment = target.assign({user: "alice", headers: {"x-session-id": "conv-1"}});
+    expect([assignment.key, assignment.sessionKey]).toEqual(["conv-1", "conv-1"]);
+    // One session, one variant, whether the key came as the header or as user.
+    expect(target.assign({headers: {"x-session-id": "conv-1"}}).variant.name).toBe(target.assign({user: "conv-1"}).variant.name);
+
+    const byUser = router({stable: 50, canary: 50}, {stickyKey: "user", random: seededRandom(5)});
+    const userAssignment = byUser.assign({user: "alice", headers: {"x-session-id": "conv-1"}});
+    expect([userAssignment.key, userAssignment.sessionKey]).toEqual(["alice", "conv-1"]);
   });
 });

@@ -51,6 +51,11 @@ describe("loading", () => {
     expect(chat.variants[1]!.guardrails).toEqual({max_error_rate: 0.05, max_ttft_p95_ratio: 1.5, min_samples: 200, window_s: 60, interval_s: 10});
   });
 
+  it("routes by the session key when sticky_key is not given", () => {
+    const file = parseVariantsFile({models: {chat: {variants: [{name: "stable", model: "synthetic:tiny"}]}}}, "test.yaml", folder);
+    expect(file.models.chat!.sticky_key).toBe("session");
+  });
+
   it("reads JSON too, with engine options, sampling defaults and a rollout", () => {
     const file = readVariantsFile(write("variants.json", JSON.stringify({models: {chat: {sticky_key: "x-user-id", variants: [
       {name: "stable", model: "/models/a.gguf", weight: 100, parallel: 8, ctx_size: 2048, system_prompt: "Be brief.", sampling: {temperature: 0.2}},

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark behind the README's performance tables, one after another on a quiet machine,
-# and keeps each one's output under bench/results/ (git-ignored). About 30 minutes on 2 cores,
+# and keeps each one's output under bench/results/ (git-ignored). About an hour on 2 cores,
 # plus the 10-minute soak with --soak. Needs the reference binaries: npm run bench:reference.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,5 +15,10 @@ run steps npm run -s bench:steps -- --model synthetic:small --concurrency 8 --ro
 run prefix npm run -s bench:prefix -- --model synthetic:small --conversations 16 --turns 4 --system-len 500 --rounds 2 --json "$out/prefix.json"
 run metrics npm run -s bench:metrics -- --model synthetic:small --concurrency 4 --output-len 128 --rounds 4
 run speculative npm run -s bench:spec -- --model synthetic:small --draft-model synthetic:small-draft --rounds 3
+run structured npm run -s bench:structured -- --model synthetic:small --concurrency 1,8 --rounds 2 --json "$out/structured.json"
+run logprobs npm run -s bench:logprobs -- --model synthetic:small --concurrency 1,8 --rounds 2 --json "$out/logprobs.json"
+run batch-check npm run -s bench:batch -- --mode check --model synthetic:tiny --lines 5000
+run batch-interference npm run -s bench:batch -- --mode interference --model synthetic:tiny --concurrency 2 --rounds 3
+run batch-throughput npm run -s bench:batch -- --mode throughput --model synthetic:tiny --lines 5000 --rounds 3
 run cluster npm run -s bench:cluster -- --model synthetic:small --replicas 3 --conversations 24 --turns 4 --system-len 200 --input-len 64 --output-len 32 --concurrency 6 --rounds 2 --json "$out/cluster.json"
 if [ "${1:-}" = "--soak" ]; then run soak npm run -s bench:soak -- --duration 600 --json "$out/soak.json"; fi

@@ -96,13 +96,19 @@ async function interference(): Promise<unknown> {
   const numOnline = Number(options.onlineRequests);
   const concurrency = Number(options.concurrency);
   const pooled = {idle: [] as {ttftMs: number; tpotMs: number | null}[], batch: [] as {ttftMs: number; tpotMs: number | null}[]};
+  // Batch requests answered while the online load ran beside the batch: how much room it found.
+  const batchProgress = {answered: 0, seconds: 0};
   const background = Array.from({length: 50_000}, (_, index) => batchLine(index, bodyOf(index, {max_tokens: 64, ignore_eos: true})));
   for (let round = 0; round < Number(options.rounds); round++) {
     const online = Array.from({length: numOnline}, (_, index) => bodyOf(round * numOnline + index, {max_tokens: 32, ignore_eos: true}));
     pooled.idle.push(...await closedLoop(server.url, online, concurrency));
     const batch = await submitBatch(server.url, background);
     await waitBatch(server.url, batch.id, (state) => state.request_counts.completed >= parallel);
+    const before = (await getBatch(server.url, batch.id)).request_counts.completed;
+    const onlineStartMs = performance.now();
     pooled.batch.push(...await closedLoop(server.url, online, concurrency));
+    batchProgress.seconds += (performance.now() - onlineStartMs) / 1000;
+    batchProgress.answered += (await getBatch(server.url, batch.id)).request_counts.completed - before;
     await fetch(`${server.url}/v1/batches/${batch.id}/cancel`, {method: "POST"});
     await waitBatch(server.url, batch.id);
   }
@@ -112,7 +118,8 @@ async function interference(): Promise<unknown> {
   printTableHeader(["online load", "TTFT p50 (ms)", "TPOT p50 (ms)"]);
   for (const [key, value] of Object.entries(figures)) console.log(`| concurrency ${concurrency}, ${key === "idle" ? "idle server" : "batch running"} | ${value.ttftMs.toFixed(1)} | ${value.tpotMs.toFixed(2)} |`);
   console.log(`| ratio | ${(figures.batch!.ttftMs / figures.idle!.ttftMs).toFixed(2)}x | ${(figures.batch!.tpotMs / figures.idle!.tpotMs).toFixed(2)}x |`);
-  return figures;
+  console.log(`batch requests answered while the online load ran: ${batchProgress.answered} in ${batchProgress.seconds.toFixed(1)} s`);
+  return {...figures, batchProgress};
 }
 
 async function throughput(): Promise<unknown> {

@@ -4,8 +4,8 @@
  * generator's, as in production. Owns process handling only.
  */
 import {type ChildProcess, spawn} from "node:child_process";
-import {createServer} from "node:net";
 import {join} from "node:path";
+import {freeLoopbackPort} from "../../deploy/local/freePort.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -14,14 +14,8 @@ export interface ServerProcess extends AsyncDisposable {
   readonly child: ChildProcess;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no free port");
-  return address.port;
-}
+/** A loopback port that was free a moment ago. */
+export const freePort = freeLoopbackPort;
 
 /** Runs the server as `npm start` does (`server/start.ts`, with its thread-pool setting unless `env` sets one); resolves once ready. */
 export async function startServerProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}, readyTimeoutMs = 300_000): Promise<ServerProcess> {

@@ -12,6 +12,7 @@ import {afterAll, expect, it} from "vitest";
 import {freePort} from "../../bench/scenarios/serverProcess.ts";
 import {scrape} from "../server/scrape.ts";
 import {type ServerMainProcess, startServerMain, waitForReady} from "../utils/serverMainProcess.ts";
+import {expectAnsweredOnce} from "./answeredOnce.ts";
 import {BatchClient, chatLine, comparable} from "./batchClient.ts";
 
 const NUM_LINES = 400;
@@ -51,13 +52,7 @@ it("resumes after kill -9 without losing, repeating or recomputing an answer", a
   expect(answeredBeforeKill).toBeGreaterThanOrEqual(seen.request_counts.completed);
   expect(answeredBeforeKill).toBeLessThan(NUM_LINES);
 
-  const batch = await client.waitFor(created.id);
-  expect(batch.status).toBe("completed");
-  expect(batch.request_counts).toEqual({total: NUM_LINES, completed: NUM_LINES, failed: 0});
-  const {output, errors} = await client.outputLines(batch);
-  expect(errors).toEqual([]);
-  expect(output).toHaveLength(NUM_LINES);
-  expect(new Set(output.map((line) => line.custom_id)).size).toBe(NUM_LINES);
+  const {output} = await expectAnsweredOnce(client, created.id, NUM_LINES);
   const metrics = await scrape(url);
   expect(metrics.value("inflight:batch_requests_total", {status: "completed"})).toBe(NUM_LINES - answeredBeforeKill);
   for (const index of [0, NUM_LINES - 1]) {

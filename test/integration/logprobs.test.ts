@@ -7,21 +7,10 @@
  * the tokens spelling the prompt), and a continuation scored by echo equal to the logprobs reported
  * while generating it. Requests that ask for what cannot be given are 400s.
  */
-import OpenAI from "openai";
-import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {startSyntheticServer, type SyntheticServer} from "../utils/syntheticServer.ts";
+import {describe, expect, it} from "vitest";
+import {syntheticServerPerSuite} from "../utils/syntheticServer.ts";
 
-let server: SyntheticServer;
-let client: OpenAI;
-
-beforeAll(async () => {
-  server = await startSyntheticServer({parallel: 2, ctxSize: 512});
-  client = new OpenAI({baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0});
-}, 120_000);
-
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const suite = syntheticServerPerSuite({parallel: 2, ctxSize: 512});
 
 interface Choice {readonly token: string; readonly logprob: number; readonly bytes: number[] | null}
 interface Entry extends Choice {readonly top_logprobs: Choice[]}
@@ -39,13 +28,13 @@ function expectWellFormed(entries: readonly Entry[], numTop: number): void {
 const decoder = new TextDecoder();
 
 async function postJson(path: string, body: object): Promise<{status: number; body: Record<string, any>}> {
-  const response = await fetch(`${server.url}${path}`, {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify(body)});
+  const response = await fetch(`${suite.server.url}${path}`, {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify(body)});
   return {status: response.status, body: (await response.json()) as Record<string, any>};
 }
 
 describe("chat logprobs", () => {
   it("reports each token with sorted alternatives, the greedy one on top, bytes spelling the content", async () => {
-    const completion = await client.chat.completions.create({
+    const completion = await suite.client.chat.completions.create({
       model: "tiny", messages: [{role: "user", content: "Tell me a story."}], max_tokens: 24, temperature: 0, logprobs: true, top_logprobs: 5
     });
     const {message, logprobs} = completion.choices[0]!;
@@ -61,8 +50,8 @@ describe("chat logprobs", () => {
 
   it("streams each chunk's own entries, adding up to the non-streamed ones", async () => {
     const params = {model: "tiny", messages: [{role: "user" as const, content: "Count with me."}], max_tokens: 16, temperature: 0, logprobs: true, top_logprobs: 2};
-    const whole = await client.chat.completions.create(params);
-    const stream = await client.chat.completions.create({...params, stream: true});
+    const whole = await suite.client.chat.completions.create(params);
+    const stream = await suite.client.chat.completions.create({...params, stream: true});
     const streamed: Entry[] = [];
     let content = "";
     for await (const chunk of stream) {
@@ -78,10 +67,10 @@ describe("chat logprobs", () => {
   });
 
   it("does not report tokens a stop string trimmed", async () => {
-    const free = await client.chat.completions.create({model: "tiny", messages: [{role: "user", content: "Go."}], max_tokens: 12, temperature: 0});
+    const free = await suite.client.chat.completions.create({model: "tiny", messages: [{role: "user", content: "Go."}], max_tokens: 12, temperature: 0});
     const text = free.choices[0]!.message.content!;
     const stop = text.slice(Math.floor(text.length / 2), Math.floor(text.length / 2) + 3);
-    const stopped = await client.chat.completions.create({
+    const stopped = await suite.client.chat.completions.create({
       model: "tiny", messages: [{role: "user", content: "Go."}], max_tokens: 12, temperature: 0, stop: [stop], logprobs: true
     });
     const {message, logprobs} = stopped.choices[0]!;

@@ -11,27 +11,17 @@
 import OpenAI from "openai";
 import {LengthFinishReasonError} from "openai/error";
 import {zodResponseFormat} from "openai/helpers/zod";
-import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {describe, expect, it} from "vitest";
 import {z} from "zod";
 import {z as z3} from "zod/v3";
 import {JSON_OBJECT_GRAMMAR} from "../../engine/structured/index.ts";
-import {startSyntheticServer, type SyntheticServer} from "../utils/syntheticServer.ts";
+import {syntheticServerPerSuite} from "../utils/syntheticServer.ts";
 import {GrammarHarness} from "../engine/structured/grammarHarness.ts";
 
 const NUM_SEEDS = 50;
 const TEMPERATURE = 1.2;
 
-let server: SyntheticServer;
-let client: OpenAI;
-
-beforeAll(async () => {
-  server = await startSyntheticServer({parallel: 4, ctxSize: 512});
-  client = new OpenAI({baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0});
-}, 120_000);
-
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const suite = syntheticServerPerSuite({parallel: 4, ctxSize: 512});
 
 // Short strings keep a random model's outputs short enough to complete often; the rest is free.
 const tagV4 = z.object({label: z.string().max(6), weight: z.number().int().min(0).max(99)});
@@ -75,7 +65,7 @@ async function everySeed<T>(run: (seed: number) => Promise<T>): Promise<T[]> {
 async function parseOverSeeds(responseFormat: ReturnType<typeof zodResponseFormat>): Promise<Tally> {
   const outcomes = await everySeed(async (seed) => {
     try {
-      const completion = await client.chat.completions.parse({
+      const completion = await suite.client.chat.completions.parse({
         model: "tiny", messages: [{role: "user", content: "Describe someone as JSON."}], response_format: responseFormat,
         temperature: TEMPERATURE, seed, max_tokens: 160
       });
@@ -107,7 +97,7 @@ describe("structured outputs", () => {
   it("keeps json_object output one JSON object on every seed: complete when it stopped, a prefix of one when cut", async () => {
     const harness = await GrammarHarness.load();
     const finishReasons = await everySeed(async (seed) => {
-      const completion = await client.chat.completions.create({
+      const completion = await suite.client.chat.completions.create({
         model: "tiny", messages: [{role: "user", content: "Reply in JSON."}], response_format: {type: "json_object"},
         temperature: TEMPERATURE, seed, max_tokens: 64
       });
@@ -129,12 +119,12 @@ describe("structured outputs", () => {
   }, 300_000);
 
   it("refuses a schema keyword it cannot enforce under strict, naming its pointer", async () => {
-    const call = client.chat.completions.create({
+    const call = suite.client.chat.completions.create({
       model: "tiny", messages: [{role: "user", content: "x"}], max_tokens: 4,
       response_format: {type: "json_schema", json_schema: {name: "odd", strict: true, schema: {type: "object", properties: {n: {type: "number", multipleOf: 3}}, required: ["n"], additionalProperties: false}}}
     });
     await expect(call).rejects.toMatchObject({status: 400, param: "response_format.json_schema.schema", message: expect.stringContaining("#/properties/n/multipleOf")});
-    const lenient = await client.chat.completions.create({
+    const lenient = await suite.client.chat.completions.create({
       model: "tiny", messages: [{role: "user", content: "x"}], max_tokens: 4,
       response_format: {type: "json_schema", json_schema: {name: "odd", schema: {type: "object", properties: {n: {type: "number", multipleOf: 3}}, required: ["n"], additionalProperties: false}}}
     });
@@ -142,7 +132,7 @@ describe("structured outputs", () => {
   });
 
   it("refuses ignore_eos with a response format", async () => {
-    const call = client.chat.completions.create({
+    const call = suite.client.chat.completions.create({
       model: "tiny", messages: [{role: "user", content: "x"}], max_tokens: 4, response_format: {type: "json_object"}, ignore_eos: true
     } as OpenAI.ChatCompletionCreateParamsNonStreaming);
     await expect(call).rejects.toMatchObject({status: 400, param: "ignore_eos"});

@@ -16,7 +16,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {z} from "zod";
 import {compileValidator} from "../engine/structured/schemaValidator.ts";
 import {WsTestClient} from "../server/wsClient.ts";
-import {startSyntheticServer, type SyntheticServer} from "../utils/syntheticServer.ts";
+import {startSyntheticServer, type SyntheticServer, syntheticServerPerSuite} from "../utils/syntheticServer.ts";
 
 const NUM_SEEDS = 50;
 const TEMPERATURE = 1.2;
@@ -33,17 +33,7 @@ const TOOLS = [
 const VALIDATORS: Readonly<Record<string, ReturnType<typeof compileValidator>>> = {get_weather: compileValidator(weatherSchema), get_time: compileValidator(timeSchema)};
 const USER: ChatCompletionMessageParam[] = [{role: "user", content: "What is the weather in Paris, and what time is it there?"}];
 
-let server: SyntheticServer;
-let client: OpenAI;
-
-beforeAll(async () => {
-  server = await startSyntheticServer({parallel: 4, ctxSize: 1024});
-  client = new OpenAI({baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0});
-}, 120_000);
-
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const suite = syntheticServerPerSuite({parallel: 4, ctxSize: 1024});
 
 /** Runs every seed to its end before judging, so one failure leaves no request behind in the queue. */
 async function everySeed<T>(run: (seed: number) => Promise<T>): Promise<T[]> {
@@ -89,8 +79,8 @@ describe("the openai SDK's tool helpers", () => {
     // One call per step: the SDK refuses a reply cut at max_tokens, and a random model would go on calling.
     const forced = {...fields, messages: USER, tools, tool_choice: "required", parallel_tool_calls: false} as const;
     const first = isStreamed
-      ? client.chat.completions.runTools({...forced, stream: true}, {maxChatCompletions: 1})
-      : client.chat.completions.runTools(forced, {maxChatCompletions: 1});
+      ? suite.client.chat.completions.runTools({...forced, stream: true}, {maxChatCompletions: 1})
+      : suite.client.chat.completions.runTools(forced, {maxChatCompletions: 1});
     await first.done();
     expect(calls).toHaveLength(1);
     expect(first.messages.map((message) => message.role)).toEqual(["user", "assistant", "tool"]);
@@ -100,7 +90,7 @@ describe("the openai SDK's tool helpers", () => {
     expect(JSON.parse(tool.content)).toMatchObject({temperature: 21});
 
     // A random model rarely ends on its own: a stop string ends the answer as a real one would.
-    const second = client.chat.completions.runTools({...fields, messages: first.messages, tools, tool_choice: "none", stop: [" "]});
+    const second = suite.client.chat.completions.runTools({...fields, messages: first.messages, tools, tool_choice: "none", stop: [" "]});
     const answer = await second.finalChatCompletion();
     expect(answer.choices[0]!.message.tool_calls ?? []).toEqual([]);
     expect(typeof answer.choices[0]!.message.content).toBe("string");
@@ -109,8 +99,8 @@ describe("the openai SDK's tool helpers", () => {
 
   it("stream().finalChatCompletion() accepts the streamed calls, which equal the non-streamed ones for the same seed", async () => {
     for (const seed of [1, 2, 3]) {
-      const whole = await client.chat.completions.create(request(seed));
-      const stream = client.chat.completions.stream({...request(seed), stream: true});
+      const whole = await suite.client.chat.completions.create(request(seed));
+      const stream = suite.client.chat.completions.stream({...request(seed), stream: true});
       const streamed = await stream.finalChatCompletion();
       const strip = (completion: ChatCompletion) => completion.choices[0]!.message.tool_calls!.map((call) => call.type === "function" && {name: call.function.name, arguments: call.function.arguments});
       expect(strip(streamed)).toEqual(strip(whole));
@@ -120,8 +110,8 @@ describe("the openai SDK's tool helpers", () => {
   });
 
   it("streams the same calls over the websocket: the first delta of a call carries its id, type and name", async () => {
-    const whole = await client.chat.completions.create(request(7));
-    const socket = await WsTestClient.open(server.url);
+    const whole = await suite.client.chat.completions.create(request(7));
+    const socket = await WsTestClient.open(suite.server.url);
     try {
       socket.send({request_id: "tools", ...request(7)});
       await socket.terminal("tools");
@@ -139,7 +129,7 @@ describe("the openai SDK's tool helpers", () => {
 
 describe(`tool_choice over ${NUM_SEEDS} seeds at temperature ${TEMPERATURE}`, () => {
   it("required: at least one call, every complete call valid for its tool", async () => {
-    const replies = await everySeed((seed) => client.chat.completions.create(request(seed)));
+    const replies = await everySeed((seed) => suite.client.chat.completions.create(request(seed)));
     for (const reply of replies) {
       expect(validCalls(reply).length).toBeGreaterThan(0);
       expect(["tool_calls", "length"]).toContain(reply.choices[0]!.finish_reason);
@@ -149,7 +139,7 @@ describe(`tool_choice over ${NUM_SEEDS} seeds at temperature ${TEMPERATURE}`, ()
   }, 300_000);
 
   it("a named function: exactly that function, once", async () => {
-    const replies = await everySeed((seed) => client.chat.completions.create(request(seed, {tool_choice: {type: "function", function: {name: "get_time"}}})));
+    const replies = await everySeed((seed) => suite.client.chat.completions.create(request(seed, {tool_choice: {type: "function", function: {name: "get_time"}}})));
     for (const reply of replies) {
       expect(reply.choices[0]!.finish_reason).toBe("tool_calls");
       expect(validCalls(reply).map((call) => call.name)).toEqual(["get_time"]);
@@ -157,7 +147,7 @@ describe(`tool_choice over ${NUM_SEEDS} seeds at temperature ${TEMPERATURE}`, ()
   }, 300_000);
 
   it("parallel_tool_calls false: exactly one call", async () => {
-    const replies = await everySeed((seed) => client.chat.completions.create(request(seed, {parallel_tool_calls: false})));
+    const replies = await everySeed((seed) => suite.client.chat.completions.create(request(seed, {parallel_tool_calls: false})));
     for (const reply of replies) {
       expect(reply.choices[0]!.finish_reason).toBe("tool_calls");
       expect(validCalls(reply)).toHaveLength(1);
@@ -165,7 +155,7 @@ describe(`tool_choice over ${NUM_SEEDS} seeds at temperature ${TEMPERATURE}`, ()
   }, 300_000);
 
   it("none: no call, plain text", async () => {
-    const replies = await everySeed((seed) => client.chat.completions.create(request(seed, {tool_choice: "none", max_tokens: 24})));
+    const replies = await everySeed((seed) => suite.client.chat.completions.create(request(seed, {tool_choice: "none", max_tokens: 24})));
     for (const reply of replies) {
       expect(reply.choices[0]!.message.tool_calls ?? []).toEqual([]);
       expect(reply.choices[0]!.finish_reason).not.toBe("tool_calls");
@@ -211,23 +201,23 @@ describe("a conversation with tool calls and results", () => {
       {role: "assistant", content: null, tool_calls: [{id: "call_1", type: "function", function: {name: "get_weather", arguments: args}}]},
       {role: "tool", tool_call_id: "call_1", content: "sunny, 21 degrees"}
     ];
-    const tokens = server.model.renderChat([
+    const tokens = suite.server.model.renderChat([
       {role: "user", content: USER[0]!.content as string},
       {role: "assistant", content: null, toolCalls: [{id: "call_1", name: "get_weather", arguments: args}]},
       {role: "tool", content: "sunny, 21 degrees", toolCallId: "call_1"}
     ], TOOLS.map(({function: fn}) => ({name: fn.name, description: fn.description, parameters: fn.parameters, isStrict: true})));
-    const prompt = server.model.runtime.model.detokenize(tokens as Token[], true);
+    const prompt = suite.server.model.runtime.model.detokenize(tokens as Token[], true);
     expect(prompt).toContain('<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris", "unit": "c"}}\n</tool_call>');
     expect(prompt).toContain("<|im_start|>user\n<tool_response>\nsunny, 21 degrees\n</tool_response><|im_end|>");
     expect(prompt).toContain('{"type": "function", "function": {"name": "get_time"');
-    const reply = await client.chat.completions.create({model: "tiny", messages: history, tools: TOOLS, max_tokens: 8, seed: 1});
+    const reply = await suite.client.chat.completions.create({model: "tiny", messages: history, tools: TOOLS, max_tokens: 8, seed: 1});
     expect(reply.usage!.prompt_tokens).toBe(tokens.length);
   });
 });
 
 describe("requests that contradict themselves", () => {
   async function post(body: object) {
-    const response = await fetch(`${server.url}/v1/chat/completions`, {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify({model: "tiny", max_tokens: 2, ...body})});
+    const response = await fetch(`${suite.server.url}/v1/chat/completions`, {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify({model: "tiny", max_tokens: 2, ...body})});
     return {status: response.status, body: (await response.json()) as {error?: {param: string | null; type: string}}};
   }
 

@@ -3,11 +3,13 @@
  * an ephemeral loopback port, for integration tests. Threads are pinned to 1 so tests stay stable on
  * a 2-core machine that is also running the test runner.
  */
+import OpenAI from "openai";
 import {createLlamaServedModel, type LlamaServedModel} from "../../engine/createLlamaServedModel.ts";
 import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
 import {ModelRegistry} from "../../server/ModelRegistry.ts";
 import type {SpeculationOptions} from "../../engine/speculationOptions.ts";
 import type {StepRecord} from "../../engine/types.ts";
+import {perSuite} from "./perSuite.ts";
 import {type ServedApp, serveRegistry} from "./servedApp.ts";
 
 export interface SyntheticServer extends ServedApp {
@@ -46,4 +48,25 @@ export async function startSyntheticServer(options: SyntheticServerOptions = {})
   const registry = new ModelRegistry();
   registry.add(model);
   return {...await serveRegistry(registry), model, steps};
+}
+
+/** The synthetic server of a test file, with an openai client of it. */
+export interface SyntheticSuite {
+  readonly server: SyntheticServer;
+  readonly client: OpenAI;
+}
+
+/** Starts the synthetic server before the file's first test and disposes of it after the last. */
+export function syntheticServerPerSuite(options: SyntheticServerOptions = {}): SyntheticSuite {
+  const server = perSuite(() => startSyntheticServer(options));
+  let client: OpenAI | undefined;
+  return {
+    get server() {
+      return server();
+    },
+    get client() {
+      client ??= new OpenAI({baseURL: `${server().url}/v1`, apiKey: "unused", maxRetries: 0});
+      return client;
+    }
+  };
 }

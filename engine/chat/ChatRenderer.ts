@@ -8,25 +8,12 @@
  * Owns the mapping from chat roles to the library's chat history; does not validate requests.
  */
 import {type ChatHistoryItem, type ChatWrapper, type LlamaModel, resolveChatWrapper} from "node-llama-cpp";
-import {JinjaChatTemplate, parsedArguments} from "./JinjaChatTemplate.ts";
-import {genericToolsPrompt, type ToolCallSyntax, toolCallSyntaxOf} from "./toolCallSyntax.ts";
+import {JinjaChatTemplate} from "./JinjaChatTemplate.ts";
+import {genericTurns} from "./genericTools.ts";
+import {type ToolCallSyntax, toolCallSyntaxOf} from "./toolCallSyntax.ts";
 import type {ChatMessage, ToolDefinition} from "./types.ts";
 
 export type {ChatMessage, ToolDefinition} from "./types.ts";
-
-/** A history without tool turns, for a template that cannot render them: calls and results as text. */
-function genericTurns(messages: readonly ChatMessage[], tools: readonly ToolDefinition[] | undefined): ChatMessage[] {
-  const turns: ChatMessage[] = messages.map((message): ChatMessage => {
-    if (message.role === "tool") return {role: "user", content: `<tool_response>\n${message.content ?? ""}\n</tool_response>`};
-    if (!message.toolCalls?.length) return message;
-    const calls = message.toolCalls.map((call) => `<tool_call>\n${JSON.stringify({name: call.name, arguments: parsedArguments(call.arguments || "{}")})}\n</tool_call>`);
-    return {role: "assistant", content: [message.content, ...calls].filter(Boolean).join("\n")};
-  });
-  if (!tools?.length) return turns;
-  const system = genericToolsPrompt(tools);
-  const [first, ...rest] = turns;
-  return first?.role === "system" ? [{role: "system", content: `${first.content ?? ""}\n\n${system}`}, ...rest] : [{role: "system", content: system}, ...turns];
-}
 
 export class ChatRenderer {
   readonly toolCallSyntax: ToolCallSyntax;

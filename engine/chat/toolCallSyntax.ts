@@ -32,10 +32,3 @@ export function toolCallSyntaxOf(template: string | undefined): ToolCallSyntax {
   }
   return {...HERMES, family: "generic", isRenderedByTemplate: false};
 }
-
-/** The system text that teaches the generic syntax to a model whose template cannot render tools. */
-export function genericToolsPrompt(tools: readonly {name: string; description?: string; parameters?: unknown}[]): string {
-  const signatures = tools.map((tool) => JSON.stringify({type: "function", function: tool})).join("\n");
-  return "You may call functions. Their signatures are within <tools></tools>:\n<tools>\n" + signatures + "\n</tools>\n" +
-    "To call one, reply with a JSON object within <tool_call></tool_call> tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call>";
-}

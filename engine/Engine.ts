@@ -12,7 +12,7 @@ import {EventEmitter} from "node:events";
 import {DEFAULT_BLOCK_SIZE} from "../kvcache/index.ts";
 import {Scheduler} from "../scheduler/Scheduler.ts";
 import type {
-  FinishReason, FinishedRequest, ScheduledRequest, SchedulerOutput, SchedulerStats, SchedulingPolicy, SpeculationPolicyOptions
+  FinishReason, FinishedRequest, ScheduledRequest, SchedulerOutput, SchedulerStats, SchedulingPolicy, SpeculationPolicyOptions, TargetItlMs
 } from "../scheduler/types.ts";
 import {checkSubmittable, refusalError} from "./admission.ts";
 import {EngineError} from "./errors.ts";
@@ -33,6 +33,8 @@ export interface EngineOptions {
   readonly isEndOfGeneration: (token: number) => boolean;
   /** Defaults to the executor's batch size. */
   readonly maxNumBatchedTokens?: number;
+  /** The inter-token latency prefill beside decodes is sized for (the scheduler's StepPacer); default: no bound. */
+  readonly targetItlMs?: TargetItlMs;
   readonly maxQueueLength?: number;
   readonly policy?: SchedulingPolicy;
   readonly isPreemptionEnabled?: boolean;
@@ -73,6 +75,7 @@ export class Engine extends EventEmitter<EngineEvents> implements AsyncDisposabl
       numSequences: executor.numSequences,
       sequenceCapacity: executor.sequenceCapacity,
       maxNumBatchedTokens: Math.min(options.maxNumBatchedTokens ?? executor.batchSize, executor.batchSize),
+      targetItlMs: options.targetItlMs,
       maxQueueLength: options.maxQueueLength ?? 256,
       policy: options.policy ?? "fcfs",
       isPreemptionEnabled: options.isPreemptionEnabled ?? false,

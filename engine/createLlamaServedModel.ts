@@ -11,7 +11,7 @@ import {type TokenBytes, tokenBytesOf} from "./model/tokenBytes.ts";
 import type {TokenDescriber} from "./RequestOutput.ts";
 import {ByteDetokenizer} from "./text/ByteDetokenizer.ts";
 import type {ServedModel} from "./ServedModel.ts";
-import type {SchedulingPolicy} from "../scheduler/types.ts";
+import type {SchedulingPolicy, TargetItlMs} from "../scheduler/types.ts";
 import type {SpeculationOptions} from "./speculationOptions.ts";
 
 /**
@@ -20,6 +20,8 @@ import type {SpeculationOptions} from "./speculationOptions.ts";
  */
 export interface EngineSettings {
   readonly maxNumBatchedTokens?: number;
+  /** The inter-token latency prefill beside decodes is sized for; see the scheduler's StepPacer. */
+  readonly targetItlMs?: TargetItlMs;
   readonly maxQueueLength: number;
   readonly policy?: SchedulingPolicy;
   readonly isPreemptionEnabled?: boolean;
@@ -53,6 +55,7 @@ export async function createLlamaServedModel(options: LlamaServedModelOptions): 
     ...(tokenBytes ? {createTextDecoder: () => new ByteDetokenizer(tokenBytes.bytesOf), describeToken: describerOf(tokenBytes)} : {}),
     isEndOfGeneration: (token) => model.isEogToken(token as Token),
     maxNumBatchedTokens: options.maxNumBatchedTokens,
+    targetItlMs: options.targetItlMs,
     maxQueueLength: options.maxQueueLength,
     policy: options.policy,
     isPreemptionEnabled: options.isPreemptionEnabled,

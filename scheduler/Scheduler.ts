@@ -18,6 +18,7 @@ import {choosePreemptionVictims} from "./preemption.ts";
 import {RequestQueue} from "./RequestQueue.ts";
 import {SequenceTable} from "./SequenceTable.ts";
 import {lengthReason, type RequestState} from "./RequestState.ts";
+import {StepPacer} from "./StepPacer.ts";
 import {StepSpeculation} from "./StepSpeculation.ts";
 import type {
   AddRequestResult, FinishReason, FinishedRequest, SchedulerConfig, SchedulerOutput, SchedulerRequestSpec,
@@ -41,6 +42,7 @@ export class Scheduler {
   readonly #kvCache: KvCacheManager;
   readonly #sequences: SequenceTable<RequestState>;
   readonly #speculation: StepSpeculation | null;
+  readonly #pacer: StepPacer | null;
   #numWaiting = 0;
   #numArrivals = 0;
   #numAdmissions = 0;
@@ -61,6 +63,7 @@ export class Scheduler {
       hostPrefixIndex: config.hostPrefixIndex
     });
     this.#speculation = config.speculation ? new StepSpeculation(config.speculation, config.clock, this.#kvCache.sequenceCapacity) : null;
+    this.#pacer = config.targetItlMs ? new StepPacer(config.targetItlMs, config.clock) : null;
   }
 
   /** Queues a request. Throws RangeError on a malformed spec; refusals are returned, not thrown. */
@@ -97,7 +100,7 @@ export class Scheduler {
     const preemptedIds = this.#preemptForBetterPriority();
     const {scheduled, numScheduledTokens, numDecodeCandidates, numDecodesScheduled} = buildStep({
       maxNumBatchedTokens: this.#config.maxNumBatchedTokens, running: this.#running, sequences: this.#sequences,
-      speculation: this.#speculation, admitNext: () => this.#admitNext()
+      speculation: this.#speculation, pacer: this.#pacer, admitNext: () => this.#admitNext()
     });
     const output = {stepId, scheduled, numScheduledTokens, preemptedIds};
     this.#lastStep = {output, numDecodeCandidates, numDecodesScheduled};
@@ -149,7 +152,10 @@ export class Scheduler {
         request.isNewlyPlaced = true;
       }
     }
-    if (output.scheduled.length > 0) this.#speculation?.endStep(output, result, numOutputTokens);
+    if (output.scheduled.length > 0) {
+      this.#speculation?.endStep(output, result, numOutputTokens);
+      this.#pacer?.endStep();
+    }
     for (const [requestId, reason] of result.stoppedIds) {
       const request = this.#requests.get(requestId);
       // A scheduled id whose request was aborted since schedule() may now name a newer request.

@@ -1,5 +1,6 @@
 /**
- * Builds one step's batch in three passes under one budget of `maxNumBatchedTokens`:
+ * Builds one step's batch in three passes under one budget of `maxNumBatchedTokens`, the prefill
+ * of passes 2 and 3 also under the pacer's bound (StepPacer.ts) when the step has decodes:
  *   1. every running request in decode (one token left to feed) gets that token; with speculative
  *      decoding, decodes that sample may also get draft tokens from what the budget left after
  *      this pass (see SpeculationPolicy.ts for how many);
@@ -12,6 +13,7 @@
 
 import {isInDecode, numRemaining, type RequestState} from "./RequestState.ts";
 import type {SequenceTable} from "./SequenceTable.ts";
+import type {StepPacer} from "./StepPacer.ts";
 import type {StepSpeculation} from "./StepSpeculation.ts";
 import type {ScheduledRequest} from "./types.ts";
 
@@ -22,6 +24,8 @@ export interface StepSource {
   readonly running: readonly RequestState[];
   readonly sequences: SequenceTable<RequestState>;
   readonly speculation: StepSpeculation | null;
+  /** Bounds the prefill beside decodes; null: only the token budget does. */
+  readonly pacer: StepPacer | null;
   /** Places the next queued request into an idle sequence; undefined when none is queued or idle. */
   admitNext(): RequestState | undefined;
 }
@@ -37,28 +41,33 @@ export interface BuiltStep {
   readonly numDecodesScheduled: number;
 }
 
-/** The step being built: its chunks so far and the budget left. */
+/** The step being built: its chunks so far, the budget left and the prefill tokens it may still take. */
 interface StepDraft {
   readonly scheduled: ScheduledRequest[];
   budget: number;
+  prefillRoom: number;
 }
 
 /** @internal Runs the three passes of the file comment. */
 export function buildStep(source: StepSource): BuiltStep {
-  const step: StepDraft = {scheduled: [], budget: source.maxNumBatchedTokens};
+  const step: StepDraft = {scheduled: [], budget: source.maxNumBatchedTokens, prefillRoom: Infinity};
   const numDecodeCandidates = scheduleDecodes(source, step);
   const numDecodesScheduled = step.scheduled.length;
+  const budgetAfterDecodes = step.budget;
+  step.prefillRoom = source.pacer?.maxNumPrefillTokens(numDecodesScheduled) ?? Infinity;
   for (const request of source.running) {
-    if (step.budget === 0) break;
+    if (prefillLeft(step) === 0) break;
     if (!isInDecode(request)) addChunk(source, step, request);
   }
-  while (step.budget > 0) {
+  while (prefillLeft(step) > 0) {
     const request = source.admitNext();
     if (request === undefined) break;
     addChunk(source, step, request);
   }
   if (step.scheduled.length > numDecodesScheduled) source.speculation?.markPrefill();
   const numScheduledTokens = source.maxNumBatchedTokens - step.budget;
+  const numDraftTokens = step.scheduled.reduce((sum, chunk) => sum + chunk.maxNumDraftTokens, 0);
+  source.pacer?.beginStep(numDecodesScheduled, budgetAfterDecodes - step.budget, numDraftTokens);
   return {scheduled: step.scheduled, numScheduledTokens, numDecodeCandidates, numDecodesScheduled};
 }
 
@@ -79,11 +88,17 @@ function scheduleDecodes(source: StepSource, step: StepDraft): number {
   return decodes.length;
 }
 
-/** Gives a request as much of what it has left to feed as the budget allows. */
+/** Prefill tokens the step can still take. */
+function prefillLeft(step: StepDraft): number {
+  return Math.min(step.budget, step.prefillRoom);
+}
+
+/** Gives a request as much of what it has left to feed as the budget and the pacer allow. */
 function addChunk(source: StepSource, step: StepDraft, request: RequestState): void {
-  const chunk = takeChunk(source.sequences, request, Math.min(numRemaining(request), step.budget));
+  const chunk = takeChunk(source.sequences, request, Math.min(numRemaining(request), prefillLeft(step)));
   step.scheduled.push(chunk);
   step.budget -= chunk.tokens.length;
+  step.prefillRoom -= chunk.tokens.length;
 }
 
 /** Cuts the request's next `numTokens` tokens into a chunk and reserves their room in its sequence. */

@@ -16,8 +16,9 @@
  */
 
 import type {SpeculationPolicyOptions} from "./SpeculationPolicy.ts";
+import type {TargetItlMs} from "./StepPacer.ts";
 
-export type {SpeculationPolicyOptions};
+export type {SpeculationPolicyOptions, TargetItlMs};
 
 /** Lifecycle of a request inside the scheduler. */
 export type RequestStatus = "waiting" | "running" | "preempted" | "finished";
@@ -78,6 +79,12 @@ export interface SchedulerConfig {
   readonly canCopySequences?: boolean;
   /** Speculative decoding's adaptive rule; undefined: the engine has no drafter, nothing speculates. */
   readonly speculation?: SpeculationPolicyOptions;
+  /**
+   * The inter-token latency that prefill beside decodes is sized for (StepPacer.ts): milliseconds,
+   * or "auto" (a multiple of the measured decode step). 0 or undefined: prefill takes whatever the
+   * token budget leaves.
+   */
+  readonly targetItlMs?: TargetItlMs;
 }
 
 /**

@@ -10,7 +10,7 @@ import {readApiKeyFile} from "./auth/apiKeyAuth.ts";
 import type {EngineSettings} from "../engine/createLlamaServedModel.ts";
 import type {GpuChoice} from "../engine/model/loadLlama.ts";
 import {checkSpeculationOptions, DEFAULT_SPECULATION_LIMITS, type SpeculationMode, type SpeculationOptions} from "../engine/speculationOptions.ts";
-import type {SchedulingPolicy} from "../scheduler/types.ts";
+import type {SchedulingPolicy, TargetItlMs} from "../scheduler/types.ts";
 
 export interface ServerConfig {
   readonly host: string;
@@ -99,6 +99,13 @@ function numberBetween(min: number, max: number) {
   };
 }
 
+function targetItlMs(value: string): TargetItlMs {
+  if (value === "auto") return value;
+  const parsed = value.trim() === "" ? Number.NaN : Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError(`expected auto or milliseconds >= 0, got "${value}"`);
+  return parsed;
+}
+
 function option(flags: string, description: string, env: string) {
   return new Option(flags, description).env(env);
 }
@@ -119,6 +126,8 @@ export function buildCli(): Command {
     .addOption(option("--gpu <backend>", "GPU backend; auto falls back to CPU", "INFLIGHT_GPU").choices(["auto", "cuda", "metal", "vulkan", "off"]).default("auto"))
     .addOption(option("-b, --batch-size <n>", "most tokens in one llama_decode call", "INFLIGHT_BATCH_SIZE").default(512).argParser(integer(1)))
     .addOption(option("--max-batched-tokens <n>", "token budget of one step (default: the batch size)", "INFLIGHT_MAX_BATCHED_TOKENS").argParser(integer(1)))
+    .addOption(option("--target-itl-ms <ms>", "inter-token latency that prefill beside running streams is sized for: milliseconds, auto (twice the measured decode step) or 0 (prefill takes what the token budget leaves)", "INFLIGHT_TARGET_ITL_MS")
+      .default("auto").argParser(targetItlMs))
     .addOption(option("--max-queue <n>", "waiting requests beyond this get 429", "INFLIGHT_MAX_QUEUE").default(256).argParser(integer(0)))
     .addOption(option("--policy <policy>", "queue order: fcfs, or priority (the request's `priority`, lower first)", "INFLIGHT_POLICY").choices(["fcfs", "priority"]).default("fcfs"))
     .addOption(option("--prefix-cache-mb <n>", "host-memory tier of the prefix cache: megabytes of saved sequence states (0 = off)", "INFLIGHT_PREFIX_CACHE_MB").default(1024).argParser(integer(0)))
@@ -179,6 +188,7 @@ function toServedModelSettings(o: OptionValues): ServedModelSettings {
     ctxSize: o.ctxSize,
     batchSize: o.batchSize,
     maxNumBatchedTokens: o.maxBatchedTokens,
+    targetItlMs: o.targetItlMs,
     maxQueueLength: o.maxQueue,
     policy: o.policy,
     isPreemptionEnabled: o.preempt === true,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds llama.cpp's own benchmark binaries (llama-batched-bench, llama-bench) from the exact source
+# Builds llama.cpp's own benchmark binaries (llama-batched-bench, llama-bench) and its server (llama-server) from the exact source
 # node-llama-cpp ships (its git bundle), into the git-ignored build-ref/. Same kernels as the engine.
 # OpenMP off, as in node-llama-cpp's prebuilt binaries. Native CPU flags, except AMX: on this machine's
 # VM a native build's AMX kernels die with SIGILL (tilezero), so AMX is left out and the AVX-512
@@ -21,6 +21,6 @@ if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
 fi
 grep -q avx_vnni /proc/cpuinfo 2>/dev/null && flags+=(-DGGML_AVX_VNNI=ON)
 cmake -S "$src" -B "$src/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF -DGGML_OPENMP=OFF "${flags[@]}" \
-  -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF >/dev/null
-cmake --build "$src/build" -j"$(nproc)" --target llama-batched-bench llama-bench
-echo "built: $src/build/bin/llama-batched-bench"
+  -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=ON >/dev/null
+cmake --build "$src/build" -j"$(nproc)" --target llama-batched-bench llama-bench llama-server
+echo "built: $src/build/bin/llama-batched-bench, llama-bench, llama-server"

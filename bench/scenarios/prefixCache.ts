@@ -10,11 +10,10 @@
  *   npm run bench:prefix -- --model synthetic:small --conversations 16 --turns 4 --system-len 500
  */
 import {runLoad} from "../runLoad.ts";
-import {percentile} from "../stats.ts";
-import type {RequestResult} from "../types.ts";
 import {printTableHeader, writeFiguresIfAsked} from "./scenarioOutput.ts";
 import {parseScenarioOptions, servedModelArgs, servedTarget} from "./scenarioPreamble.ts";
 import {startServerProcess} from "./serverProcess.ts";
+import {ttftByTurnKind} from "./turnLatency.ts";
 
 const {options, modelPath} = parseScenarioOptions("prefixCache", {
   inputLen: {default: "32", help: "tokens per user turn"},
@@ -51,21 +50,8 @@ const report = await runLoad({
   isPerRequestKept: true
 });
 
-/** TTFT p50/p99 of first turns (t0) and returning turns (t1...), pooled over a server's rounds. */
-function ttftByTurnKind(label: "A" | "B") {
-  const results: RequestResult[] = report.rounds.filter((round) => round.label === label).flatMap((round) => round.requests ?? []);
-  const failed = results.filter((result) => !result.isSuccess).length;
-  if (failed > 0) throw new Error(`${failed} requests failed on server ${label}`);
-  const ttfts = (isReturning: boolean) => results
-    .filter((result) => /t(\d+)$/.exec(result.id)![1] !== "0" === isReturning)
-    .map((result) => result.ttftMs!)
-    .sort((a, b) => a - b);
-  const summary = (sorted: number[]) => ({count: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99)});
-  return {firstTurns: summary(ttfts(false)), returningTurns: summary(ttfts(true))};
-}
-
-const on = ttftByTurnKind("A");
-const off = ttftByTurnKind("B");
+const on = ttftByTurnKind(report, "A");
+const off = ttftByTurnKind(report, "B");
 console.log(`model ${modelPath}; ${options.conversations} conversations x ${options.turns} turns, system prompt ${options.systemLen} tokens, ` +
   `${options.inputLen} tokens per turn, ${options.outputLen} per reply (${options.replayReplies === true ? "the server's own replies" : "synthetic replies"} in the history); concurrency ${options.concurrency}, ${options.parallel} sequences, ${options.threads} threads; ${options.rounds} rounds each`);
 printTableHeader(["turns", "cache on TTFT p50 ms", "cache on p99", "cache off TTFT p50 ms", "cache off p99", "p50 off / on"]);

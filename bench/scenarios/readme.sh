@@ -20,5 +20,7 @@ run logprobs npm run -s bench:logprobs -- --model synthetic:small --concurrency 
 run batch-check npm run -s bench:batch -- --mode check --model synthetic:tiny --lines 5000
 run batch-interference npm run -s bench:batch -- --mode interference --model synthetic:tiny --concurrency 2 --rounds 3
 run batch-throughput npm run -s bench:batch -- --mode throughput --model synthetic:tiny --lines 5000 --rounds 3
+run peer npm run -s bench:peer -- --model synthetic:small --threads 2 --parallel 8 --json "$out/peer.json"
+run peer-unpaced npm run -s bench:peer -- --model synthetic:small --threads 2 --parallel 8 --inflight-args "--target-itl-ms 0" --json "$out/peer-unpaced.json"
 run cluster npm run -s bench:cluster -- --model synthetic:small --replicas 3 --conversations 24 --turns 4 --system-len 200 --input-len 64 --output-len 32 --concurrency 6 --rounds 2 --json "$out/cluster.json"
 if [ "${1:-}" = "--soak" ]; then run soak npm run -s bench:soak -- --duration 600 --json "$out/soak.json"; fi

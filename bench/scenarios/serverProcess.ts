@@ -25,16 +25,25 @@ export async function startServerProcess(args: readonly string[], env: NodeJS.Pr
     env: {...process.env, ...env},
     stdio: ["ignore", "inherit", "inherit"]
   });
-  const url = `http://127.0.0.1:${port}`;
+  return readyProcess(child, `http://127.0.0.1:${port}`, "/ready", readyTimeoutMs);
+}
+
+/**
+ * Waits until `child` answers 200 at `url` + `readyPath`, polling; then hands it back, stopped with
+ * SIGTERM on dispose. Throws (with `describeExit`'s words) if it exits first, and kills it if it is
+ * not ready in time.
+ */
+export async function readyProcess(child: ChildProcess, url: string, readyPath: string, readyTimeoutMs: number, describeExit = () => ""): Promise<ServerProcess> {
+  const name = child.spawnfile.split("/").pop();
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode} before it was ready`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before it was ready${describeExit()}`);
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error("server not ready in time");
+      throw new Error(`${name} not ready in time`);
     }
-    const isReady = await fetch(`${url}/ready`).then((response) => response.ok, () => false);
+    const isReady = await fetch(url + readyPath).then((response) => response.ok, () => false);
     if (isReady) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -5,30 +5,13 @@
  */
 import {afterEach, describe, expect, it} from "vitest";
 import {parseConfig} from "../../server/config.ts";
+import {parseFailure} from "../utils/parseFailure.ts";
 
 const ENV_NAMES = ["INFLIGHT_DRAFT_MODEL", "INFLIGHT_SPECULATIVE", "INFLIGHT_DRAFT_MAX", "INFLIGHT_DRAFT_MIN", "INFLIGHT_DRAFT_P_MIN", "INFLIGHT_NO_DRAFT_ADAPTIVE"];
 
 afterEach(() => {
   for (const name of ENV_NAMES) delete process.env[name];
 });
-
-/** Commander reports a bad flag value by exiting; make it throw instead, with its message. */
-function parseFailure(argv: string[]): string {
-  const {exit} = process;
-  const {write} = process.stderr;
-  let message = "";
-  process.stderr.write = ((chunk: string) => { message += chunk; return true; }) as typeof process.stderr.write;
-  process.exit = ((code?: number) => { throw new Error(`exit ${code}`); }) as typeof process.exit;
-  try {
-    parseConfig(argv);
-  } catch (error) {
-    return message || (error as Error).message;
-  } finally {
-    process.exit = exit;
-    process.stderr.write = write;
-  }
-  throw new Error(`parseConfig(${argv.join(" ")}) did not fail`);
-}
 
 describe("speculation flags", () => {
   it("leaves speculation off by default", () => {

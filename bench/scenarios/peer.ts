@@ -105,7 +105,7 @@ function row(load: string, [a, b]: readonly ServerFigures[]): string {
 console.log(`model ${modelPath}; ${options.threads} threads, ${parallel} slots of ${ctxPerSlot} tokens each; ` +
   `${options.inputLen}-token prompts, ${options.outputLen} tokens each, ${numRequests} requests per round; ${rounds} alternating rounds per load; ` +
   `capacity ${capacityPerSecond.toFixed(2)} requests/s (closed loop at ${busiest.level})` +
-  (inflightArgs.length > 8 ? `; inflight also given: ${String(options.inflightArgs)}` : ""));
+  (String(options.inflightArgs).trim() ? `; inflight also given: ${String(options.inflightArgs)}` : ""));
 printTableHeader(["load", "output tok/s", "TTFT p50 ms", "TPOT p50 ms", "TPOT p99 ms", "ITL p99 ms"]);
 for (const level of closedLoop.levels) console.log(row(`${level.level} streams`, level.servers));
 poisson.levels.forEach((level, index) => console.log(row(`Poisson ${String(options.loads).split(",")[index]} (${level.level.toFixed(2)}/s)`, level.servers)));

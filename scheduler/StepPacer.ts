@@ -85,20 +85,21 @@ export class StepPacer {
   }
 
   /**
-   * What prefill adds to a step: `fixedMs + msPerToken x tokens`; null before it is known. With
-   * samples of one chunk size only, it is all per token.
+   * What prefill adds to a step: `fixedMs + msPerToken x tokens`; null before it is known. Where the
+   * samples cannot carry a line with a positive slope and no negative fixed part (chunks of about one
+   * size, or noise), it is all per token.
    */
   get prefillCost(): {readonly fixedMs: number; readonly msPerToken: number} | null {
     const {weight, tokens, tokensSquared, cost, tokensCost} = this.#prefill;
-    if (weight === 0 || tokens <= 0) return null;
+    if (weight === 0) return null;
     const meanTokens = tokens / weight;
     const meanCost = cost / weight;
+    // A step whose prefill cost nothing measurable bounds nothing.
+    if (meanCost <= 0) return null;
     const variance = tokensSquared / weight - meanTokens * meanTokens;
     const slope = variance > 1 ? (tokensCost / weight - meanTokens * meanCost) / variance : 0;
-    const msPerToken = slope > 0 ? slope : meanCost / meanTokens;
-    const fixedMs = Math.max(0, meanCost - msPerToken * meanTokens);
-    // A step whose prefill cost nothing measurable bounds nothing.
-    return msPerToken > 0 ? {fixedMs, msPerToken: fixedMs === 0 ? meanCost / meanTokens : msPerToken} : null;
+    const fixedMs = meanCost - slope * meanTokens;
+    return slope > 0 && fixedMs >= 0 ? {fixedMs, msPerToken: slope} : {fixedMs: 0, msPerToken: meanCost / meanTokens};
   }
 
   /** Starts timing a built step; a step with draft tokens is not timed. */

@@ -25,5 +25,5 @@ export async function startLlamaServer(args: readonly string[], readyTimeoutMs =
   });
   let stderrTail = "";
   child.stderr!.on("data", (chunk: Buffer) => { stderrTail = (stderrTail + chunk.toString()).slice(-4000); });
-  return readyProcess(child, `http://127.0.0.1:${port}`, "/health", readyTimeoutMs, () => `:\n${stderrTail}`);
+  return readyProcess("llama-server", child, `http://127.0.0.1:${port}`, "/health", readyTimeoutMs, () => `:\n${stderrTail}`);
 }

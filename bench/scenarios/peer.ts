@@ -79,7 +79,8 @@ const levels = String(options.levels).split(",").map(Number);
 const closedLoop = await sideBySide({workload: {kind: "concurrency", levels}, numRequests, warmupRequests: 2, dataset: randomPrompts, seed: 1});
 const busiest = closedLoop.levels.at(-1)!;
 const capacityPerSecond = Math.min(...busiest.servers.map((server) => server.requestThroughput));
-const rates = String(options.loads).split(",").map((fraction) => Number(fraction) * capacityPerSecond);
+const loadFractions = String(options.loads).split(",");
+const rates = loadFractions.map((fraction) => Number(fraction) * capacityPerSecond);
 const poisson = await sideBySide({workload: {kind: "rate", levels: rates}, numRequests, warmupRequests: 0, dataset: randomPrompts, seed: 2});
 const turnLen = Number(options.turnLen);
 const chat = await sideBySide({
@@ -108,7 +109,7 @@ console.log(`model ${modelPath}; ${options.threads} threads, ${parallel} slots o
   (String(options.inflightArgs).trim() ? `; inflight also given: ${String(options.inflightArgs)}` : ""));
 printTableHeader(["load", "output tok/s", "TTFT p50 ms", "TPOT p50 ms", "TPOT p99 ms", "ITL p99 ms"]);
 for (const level of closedLoop.levels) console.log(row(`${level.level} streams`, level.servers));
-poisson.levels.forEach((level, index) => console.log(row(`Poisson ${String(options.loads).split(",")[index]} (${level.level.toFixed(2)}/s)`, level.servers)));
+poisson.levels.forEach((level, index) => console.log(row(`Poisson ${loadFractions[index]} (${level.level.toFixed(2)}/s)`, level.servers)));
 const chatTurns = {inflight: ttftByTurnKind(chat, "A"), llamaServer: ttftByTurnKind(chat, "B")};
 console.log(row(`chat, ${options.chatConcurrency} conversations`, chat.levels[0]!.servers));
 console.log(`\nmulti-turn chat (${options.conversations} conversations x ${options.turns} turns, ${options.systemLen}-token system prompt, ${turnLen}-token turns), TTFT p50 ms inflight / llama-server: ` +

@@ -25,16 +25,15 @@ export async function startServerProcess(args: readonly string[], env: NodeJS.Pr
     env: {...process.env, ...env},
     stdio: ["ignore", "inherit", "inherit"]
   });
-  return readyProcess(child, `http://127.0.0.1:${port}`, "/ready", readyTimeoutMs);
+  return readyProcess("server", child, `http://127.0.0.1:${port}`, "/ready", readyTimeoutMs);
 }
 
 /**
  * Waits until `child` answers 200 at `url` + `readyPath`, polling; then hands it back, stopped with
- * SIGTERM on dispose. Throws (with `describeExit`'s words) if it exits first, and kills it if it is
- * not ready in time.
+ * SIGTERM on dispose. Throws (naming it `name`, with `describeExit`'s words) if it exits first, and
+ * kills it if it is not ready in time.
  */
-export async function readyProcess(child: ChildProcess, url: string, readyPath: string, readyTimeoutMs: number, describeExit = () => ""): Promise<ServerProcess> {
-  const name = child.spawnfile.split("/").pop();
+export async function readyProcess(name: string, child: ChildProcess, url: string, readyPath: string, readyTimeoutMs: number, describeExit = () => ""): Promise<ServerProcess> {
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {

@@ -1,7 +1,7 @@
 /**
  * How many draft tokens each decoding request may propose this step: the adaptive rule of
- * speculative decoding. Whether speculation pays depends on the hardware (on a CPU a batch of 5
- * tokens costs about twice a batch of 1; on a GPU almost the same), on the draft's cost relative to
+ * speculative decoding. Whether speculation pays depends on the hardware (on a CPU a batch of 4
+ * tokens costs one and a half to three times a batch of 1, by weight type; on a GPU almost the same), on the draft's cost relative to
  * the target, on the acceptance rate and on the batch size. So the rule measures instead of
  * assuming. Owns that decision and the measurements; does not draft or verify (the engine does).
  *
@@ -9,15 +9,20 @@
  *   1. Batch cap: with `numDecodes` requests in decode, k <= maxDraftTokens >> floor(log2(numDecodes))
  *      (8, 4, 2, 1 at 1, 2-3, 4-7, 8-15 decodes for --draft-max 8); a cap below 2 turns speculation
  *      off. A wide batch already uses the hardware; vLLM measured drafts making such batches slower.
- *   2. Measured choice: the candidate lengths are 0 (off), 2, 4, ... up to the cap (and the cap
- *      itself). Each batch-size bucket runs one current length, starting at 0, and keeps a moving
+ *   2. Measured choice: the candidate lengths are 0 (off), 3, 7, 15, ... below the cap, and the cap
+ *      itself (with a cap below 3: 0 up to the cap): verify widths of 4, 8, 16 tokens, which fill the
+ *      tiles batched kernels work in.
+ *      A step's tokens are counted as its drafts' expected yield at the measured per-token
+ *      acceptance (accepted drafts over accepted drafts plus rejections, over the last few hundred
+ *      verifications), so a lucky or unlucky handful of steps does not decide. Each batch-size bucket runs one current length, starting at 0, and keeps a moving
  *      average of its output tokens per millisecond over pure decode steps (no prefill in them).
  *      Every `exploreIntervalSteps` (32) steps it runs a neighbouring length, one up or one down, for
  *      one unmeasured warm-up step (a draft model catches up on the tokens it missed) and
- *      `minSamplesPerLength` (3) measured ones, and moves there if that was faster than the current
- *      length's last 4 steps before it (speed drifts, so only neighbouring steps compare): a longer length
- *      must be `switchMargin` (10%) faster, a shorter one only faster (so speculation is adopted only
- *      when it clearly pays, and two close lengths do not alternate). After a move it explores the
+ *      `minSamplesPerLength` (6) measured ones, and moves there if that was faster than the current
+ *      length's last 4 steps before it (speed drifts, so only neighbouring steps compare): turning
+ *      speculation on must be `switchMargin` (10%) faster, a longer draft length once on half that,
+ *      a shorter one only faster (so speculation is adopted only when it clearly pays, and two close
+ *      lengths do not alternate). After a move it explores the
  *      same way next, 32 steps later; after an exploration that did not move, it waits twice as long
  *      as before (up to 32 x 32 steps), because looking costs: a wider verify, and a draft model
  *      catching up on every token since it last ran. So it climbs to the best length where
@@ -30,11 +35,14 @@ export interface SpeculationPolicyOptions {
   readonly maxDraftTokens: number;
   /** Weight of the newest step in each moving average. Default 0.2. */
   readonly smoothing?: number;
-  /** Measured steps an exploration of a neighbouring length runs (after one unmeasured warm-up step). Default 3. */
+  /** Measured steps an exploration of a neighbouring length runs (after one unmeasured warm-up step). Default 6. */
   readonly minSamplesPerLength?: number;
   /** Every this many steps of a bucket, explore a neighbouring length. Default 32. */
   readonly exploreIntervalSteps?: number;
-  /** How much faster a longer draft length must measure to be adopted (a shorter one need only be faster). Default 0.1. */
+  /**
+   * How much faster drafting must measure than not drafting to be adopted; a longer draft length
+   * than the current one, half that; a shorter one need only be faster. Default 0.1.
+   */
   readonly switchMargin?: number;
   /** False: always `maxDraftTokens`, whatever the batch and the timings (for tests and comparisons). Default true. */
   readonly isAdaptive?: boolean;
@@ -48,6 +56,12 @@ export interface DecodeStepSample {
   /** Tokens the step added to the outputs, accepted drafts included. */
   readonly numOutputTokens: number;
   readonly durationMs: number;
+  /**
+   * The drafts the step verified: each verifying request's draft length, and how many of all of them
+   * were accepted. With it, a step counts the tokens its drafts were expected to give at the measured
+   * acceptance rate instead of the luck of this one step.
+   */
+  readonly verified?: {readonly draftLengths: readonly number[]; readonly numAcceptedTokens: number};
 }
 
 interface LengthStats {
@@ -89,6 +103,9 @@ const RECENT_STEPS = 4;
 /** Explorations that find nothing stretch the interval up to this many times the configured one. */
 const MAX_INTERVAL_GROWTH = 32;
 
+/** Per verifying step, the weight left to what the acceptance estimate saw before. */
+const ACCEPTANCE_DECAY = 0.99;
+
 export class SpeculationPolicy {
   readonly #maxDraftTokens: number;
   readonly #smoothing: number;
@@ -99,13 +116,16 @@ export class SpeculationPolicy {
   readonly #buckets = new Map<number, Bucket>();
   #numDraftTokensTotal = 0;
   #numAcceptedTokensTotal = 0;
+  /** Recent accepted drafts and rejections, decaying: the per-token acceptance estimate. */
+  #recentAccepted = 0;
+  #recentRejections = 0;
 
   constructor(config: SpeculationPolicyOptions) {
     requireInteger("maxDraftTokens", config.maxDraftTokens, 0);
     this.#maxDraftTokens = config.maxDraftTokens;
     this.#smoothing = config.smoothing ?? 0.2;
     if (!(this.#smoothing > 0 && this.#smoothing <= 1)) throw new RangeError(`smoothing must be within (0, 1], got ${this.#smoothing}`);
-    this.#minSamples = config.minSamplesPerLength ?? 3;
+    this.#minSamples = config.minSamplesPerLength ?? 6;
     requireInteger("minSamplesPerLength", this.#minSamples, 1);
     this.#exploreInterval = config.exploreIntervalSteps ?? 32;
     requireInteger("exploreIntervalSteps", this.#exploreInterval, 2);
@@ -146,8 +166,10 @@ export class SpeculationPolicy {
     const isLonger = exploring.index > bucket.current;
     const recentMs = bucket.recent.reduce((sum, step) => sum + step.durationMs, 0);
     const currentTokensPerMs = recentMs > 0 ? bucket.recent.reduce((sum, step) => sum + step.numOutputTokens, 0) / recentMs : current.tokensPerMs;
-    // Hysteresis: up only when clearly faster, down as soon as faster; between the two, stay.
-    const threshold = currentTokensPerMs * (isLonger ? 1 + this.#switchMargin : 1);
+    // Hysteresis: up only when clearly faster, down as soon as faster; between the two, stay. Once
+    // speculation pays, a longer length needs half the margin: the climb goes on past a small step.
+    const upMargin = bucket.current === 0 ? this.#switchMargin : this.#switchMargin / 2;
+    const threshold = currentTokensPerMs * (isLonger ? 1 + upMargin : 1);
     if (current.numSamples === 0 || explored.tokensPerMs > threshold) {
       bucket.current = exploring.index;
       bucket.recent.length = 0;
@@ -174,10 +196,36 @@ export class SpeculationPolicy {
     bucket.exploring = {index, numStepsLeft: this.#minSamples + 1, isWarmedUp: false, numOutputTokens: 0, durationMs: 0};
   }
 
+  /**
+   * The chance that a draft token is accepted given that the one before it was: accepted drafts
+   * over accepted drafts plus verifications that ended in a rejection. Null before any rejection or
+   * acceptance was seen.
+   */
+  get perTokenAcceptance(): number | null {
+    const total = this.#recentAccepted + this.#recentRejections;
+    return total > 0 ? this.#recentAccepted / total : null;
+  }
+
+  /**
+   * The tokens a step is credited with: what it produced, with its accepted drafts replaced by the
+   * number expected from its draft lengths at the measured acceptance. A step with 3 drafts gives 1
+   * to 4 tokens by luck; comparing draft lengths on a few such steps would follow the luck.
+   */
+  #creditedTokens(sample: DecodeStepSample): number {
+    const acceptance = this.perTokenAcceptance;
+    if (sample.verified === undefined || acceptance === null) return sample.numOutputTokens;
+    let expected = 0;
+    for (const length of sample.verified.draftLengths) {
+      for (let i = 1, p = acceptance; i <= length; i++, p *= acceptance) expected += p;
+    }
+    return sample.numOutputTokens - sample.verified.numAcceptedTokens + expected;
+  }
+
   /** Takes the timing of a pure decode step run with the length this policy chose. */
-  recordStep(sample: DecodeStepSample): void {
-    const bucket = this.#bucketFor(sample.numDecodes);
-    if (bucket === null || !(sample.durationMs > 0) || sample.numOutputTokens <= 0) return;
+  recordStep(measured: DecodeStepSample): void {
+    const bucket = this.#bucketFor(measured.numDecodes);
+    if (bucket === null || !(measured.durationMs > 0) || measured.numOutputTokens <= 0) return;
+    const sample = {...measured, numOutputTokens: this.#creditedTokens(measured)};
     const exploring = bucket.exploring;
     if (exploring !== null && bucket.lengths[exploring.index]!.numDraftTokens === sample.numDraftTokens) {
       if (exploring.isWarmedUp) {
@@ -198,13 +246,23 @@ export class SpeculationPolicy {
     stats.numSamples++;
   }
 
-  /** Takes one step's verified drafts (all requests together), for the acceptance counters. */
-  recordVerified(numDraftTokens: number, numAcceptedTokens: number): void {
+  /**
+   * Takes one step's verified drafts (all requests together), for the acceptance counters and the
+   * acceptance estimate: `numRejections` is how many requests' drafts ended in a rejected token.
+   */
+  recordVerified(numDraftTokens: number, numAcceptedTokens: number, numRejections = 0): void {
     requireInteger("numDraftTokens", numDraftTokens, 0);
     requireInteger("numAcceptedTokens", numAcceptedTokens, 0);
-    if (numAcceptedTokens > numDraftTokens) throw new RangeError(`${numAcceptedTokens} accepted of ${numDraftTokens} draft tokens`);
+    requireInteger("numRejections", numRejections, 0);
+    if (numAcceptedTokens + numRejections > numDraftTokens) {
+      throw new RangeError(`${numAcceptedTokens} accepted and ${numRejections} rejected of ${numDraftTokens} draft tokens`);
+    }
     this.#numDraftTokensTotal += numDraftTokens;
     this.#numAcceptedTokensTotal += numAcceptedTokens;
+    if (numDraftTokens === 0) return;
+    // Acceptance follows the text being written: the estimate weighs the last few hundred drafts.
+    this.#recentAccepted = this.#recentAccepted * ACCEPTANCE_DECAY + numAcceptedTokens;
+    this.#recentRejections = this.#recentRejections * ACCEPTANCE_DECAY + numRejections;
   }
 
   /** The bucket of a batch size; null when its cap leaves nothing to choose (speculation off). */
@@ -215,8 +273,11 @@ export class SpeculationPolicy {
     if (cap < 2) return null;
     let bucket = this.#buckets.get(index);
     if (bucket === undefined) {
+      // Verify widths (drafts + 1) of powers of two from 4: CPU kernels take a batch's tokens in
+      // tiles of 4 or 8 (3 drafts can verify faster than 2, and 1 draft gains too little to tell
+      // from noise), and GPUs in wider ones. Caps below 3 keep every length up to them.
       const candidates = [0];
-      for (let length = 2; length < cap; length *= 2) candidates.push(length);
+      for (let length = cap >= 3 ? 3 : 1; length < cap; length = length >= 3 ? 2 * length + 1 : length + 1) candidates.push(length);
       candidates.push(cap);
       bucket = {
         lengths: candidates.map((numDraftTokens) => ({numDraftTokens, numSamples: 0, tokensPerMs: 0})),

@@ -67,16 +67,23 @@ export class StepSpeculation {
     this.#step = null;
     let numDraftTokens = 0;
     let numAcceptedTokens = 0;
+    let numRejections = 0;
+    const draftLengths: number[] = [];
     for (const {requestId, maxNumDraftTokens} of output.scheduled) {
       const counts = result.draftCounts?.get(requestId);
       if (counts === undefined) continue;
       if (counts.numDraftTokens > maxNumDraftTokens) throw new RangeError(`request ${requestId} verified ${counts.numDraftTokens} of at most ${maxNumDraftTokens} drafts`);
       numDraftTokens += counts.numDraftTokens;
       numAcceptedTokens += counts.numAcceptedTokens;
+      if (counts.numAcceptedTokens < counts.numDraftTokens) numRejections++;
+      if (counts.numDraftTokens > 0) draftLengths.push(counts.numDraftTokens);
     }
-    this.#policy.recordVerified(numDraftTokens, numAcceptedTokens);
+    this.#policy.recordVerified(numDraftTokens, numAcceptedTokens, numRejections);
     if (step === null || !step.isPureDecode || output.scheduled.length === 0) return;
     const {numDecodes, startMs} = step;
-    this.#policy.recordStep({numDecodes, numDraftTokens: step.numDraftTokens, numOutputTokens, durationMs: this.#clock() - startMs});
+    this.#policy.recordStep({
+      numDecodes, numDraftTokens: step.numDraftTokens, numOutputTokens, durationMs: this.#clock() - startMs,
+      verified: {draftLengths, numAcceptedTokens}
+    });
   }
 }

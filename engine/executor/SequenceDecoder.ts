@@ -31,6 +31,11 @@ export type SampleOptions = NonNullable<NonNullable<ControlledItemOptions["gener
   readonly grammarEvaluationState?: LlamaGrammarEvaluationState;
   /** Report the sampled token's raw log-probability and this many alternatives (persistent path only). */
   readonly numTopLogprobs?: number;
+  /**
+   * Report the greedy token's probability (greedy sampling only; persistent path only): 1 over the
+   * sum of exp(logit - max logit), which needs no sort of the vocabulary.
+   */
+  readonly isTopProbabilityWanted?: boolean;
 };
 
 /** A position to score without sampling: the log-probability of the token that follows it. */
@@ -59,6 +64,8 @@ export interface DecodedPositions {
   readonly tokens: Array<Token | null>;
   /** With `numTopLogprobs`: the sampled token's log-probabilities, aligned with `tokens`. */
   readonly logprobs: Array<PositionLogprobs | undefined>;
+  /** With `isTopProbabilityWanted`: the greedy token's probability, aligned with `tokens`. */
+  readonly topProbabilities: Array<number | undefined>;
   /** The scores of `scoreAt`, by position. */
   readonly scores: ReadonlyMap<number, PositionLogprobs>;
 }
@@ -74,6 +81,13 @@ export interface SequenceDecoder {
   /** Feeds `tokens` to the sequence, samples and scores the positions asked for. */
   decode(sequenceIndex: number, tokens: readonly Token[], request: DecodeRequest): Promise<DecodedPositions>;
   dispose(): void;
+}
+
+/** node-llama-cpp's native sampleToken: the token alone, or with what the flags ask for (the last is the total logit weight). */
+interface NativeSampleToken {
+  (batchLogitIndex: number, sampler: NativeSampler): Promise<number>;
+  (batchLogitIndex: number, sampler: NativeSampler, probabilities: false, confidence: false, logits: false, totalLogitWeight: true):
+    Promise<[number, unknown, unknown, unknown, number | undefined]>;
 }
 
 interface NativeSampler {
@@ -131,17 +145,17 @@ class PersistentSamplerDecoder implements SequenceDecoder {
   private readonly samplers: NativeSampler[];
   private readonly probes: LogprobProbes;
   private readonly lastSeeds: Array<number | undefined>;
-  private readonly sampleToken: (batchLogitIndex: number, sampler: NativeSampler) => Promise<number>;
+  private readonly sampleToken: NativeSampleToken;
 
   constructor(context: LlamaContext, private readonly sequences: readonly LlamaContextSequence[]) {
     const internals = context as unknown as {
       _llama: {_bindings: {AddonSampler: new (model: unknown) => NativeSampler}};
-      _ctx: {sampleToken(batchLogitIndex: number, sampler: NativeSampler): Promise<number>};
+      _ctx: {sampleToken: NativeSampleToken};
     };
     const nativeModel = (context.model as unknown as {_model: unknown})._model;
     this.samplers = sequences.map(() => new internals._llama._bindings.AddonSampler(nativeModel));
     this.lastSeeds = sequences.map(() => undefined);
-    this.sampleToken = (batchLogitIndex, sampler) => internals._ctx.sampleToken(batchLogitIndex, sampler);
+    this.sampleToken = internals._ctx.sampleToken.bind(internals._ctx);
     this.probes = new LogprobProbes(context, sequences);
   }
 
@@ -151,6 +165,7 @@ class PersistentSamplerDecoder implements SequenceDecoder {
     const positions = sampledPositions(sampleAt);
     const logits = tokens.map((_, index) => sampleAt.has(index) || scoreAt?.has(index) === true);
     const logprobs = new Map<number, PositionLogprobs>();
+    const topProbabilities = new Map<number, number>();
     const scores = new Map<number, PositionLogprobs>();
     // A sequence's positions are read one at a time, in order: each applies its settings to the
     // sequence's samplers, and a chained position needs the token sampled before it.
@@ -162,7 +177,13 @@ class PersistentSamplerDecoder implements SequenceDecoder {
       const options = sampleAt.get(tokenIndex);
       if (!options) return undefined;
       if (isChained && tokenIndex !== positions[0] && lastSampled !== tokens[tokenIndex]) return (lastSampled = NOT_SAMPLED);
-      const token = await this.sample(sequenceIndex, batchLogitIndex, sequence._resolveSamplerConfig(options) as {seed?: number});
+      const config = sequence._resolveSamplerConfig(options) as {seed?: number};
+      if (options.isTopProbabilityWanted === true) {
+        const [token, probability] = await this.sampleWithTopProbability(sequenceIndex, batchLogitIndex, config);
+        topProbabilities.set(tokenIndex, probability);
+        return (lastSampled = token);
+      }
+      const token = await this.sample(sequenceIndex, batchLogitIndex, config);
       if (options.numTopLogprobs !== undefined && token >= 0) {
         logprobs.set(tokenIndex, await this.probes.score(sequenceIndex, batchLogitIndex, token, options.numTopLogprobs));
       }
@@ -181,6 +202,7 @@ class PersistentSamplerDecoder implements SequenceDecoder {
         return typeof token === "number" && token >= 0 ? token as Token : null;
       }),
       logprobs: positions.map((index) => logprobs.get(index)),
+      topProbabilities: positions.map((index) => topProbabilities.get(index)),
       scores
     };
   }
@@ -188,6 +210,12 @@ class PersistentSamplerDecoder implements SequenceDecoder {
   private async sample(sequenceIndex: number, batchLogitIndex: number, config: {seed?: number}): Promise<number> {
     this.applyFresh(sequenceIndex, config);
     return await this.sampleToken(batchLogitIndex, this.samplers[sequenceIndex]!);
+  }
+
+  private async sampleWithTopProbability(sequenceIndex: number, batchLogitIndex: number, config: {seed?: number}): Promise<[number, number]> {
+    this.applyFresh(sequenceIndex, config);
+    const [token, , , , totalLogitWeight] = await this.sampleToken(batchLogitIndex, this.samplers[sequenceIndex]!, false, false, false, true);
+    return [token, topProbabilityOf(totalLogitWeight)!];
   }
 
   /** Applies `config` so that sampling behaves as with a sampler created for it. */
@@ -218,12 +246,25 @@ class ControlledEvaluateDecoder implements SequenceDecoder {
     this.samplerMemory.noteSamplers(1);
     const input = tokens.map((token, index) => {
       const options = sampleAt.get(index);
-      return options ? [token, {generateNext: {token: true, options}}] as const : token;
+      if (!options) return token;
+      const {isTopProbabilityWanted = false, ...sampling} = options;
+      return [token, {generateNext: {token: true, totalLogitWeight: isTopProbabilityWanted, options: sampling}}] as const;
     }) as ControlledInput;
     const results = await this.sequences[sequenceIndex]!.controlledEvaluate(input);
     const positions = sampledPositions(sampleAt);
-    return {tokens: positions.map((index) => results[index]?.next.token ?? null), logprobs: positions.map(() => undefined), scores: new Map()};
+    return {
+      tokens: positions.map((index) => results[index]?.next.token ?? null),
+      logprobs: positions.map(() => undefined),
+      topProbabilities: positions.map((index) => topProbabilityOf(results[index]?.next.totalLogitWeight)),
+      scores: new Map()
+    };
   }
 
   dispose(): void {}
+}
+
+/** The greedy token's probability from the sum of exp(logit - max logit); undefined when not asked. */
+function topProbabilityOf(totalLogitWeight: number | undefined): number | undefined {
+  if (totalLogitWeight === undefined) return undefined;
+  return totalLogitWeight >= 1 ? 1 / totalLogitWeight : 0;
 }

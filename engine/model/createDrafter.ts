@@ -9,7 +9,6 @@ import {EngineError} from "../errors.ts";
 import {DraftModelDrafter} from "../executor/speculative/DraftModelDrafter.ts";
 import type {Drafter} from "../executor/speculative/Drafter.ts";
 import {NgramDrafter} from "../executor/speculative/NgramDrafter.ts";
-import {BYTES_PER_CANDIDATE, SamplerMemoryReclaimer} from "../executor/SamplerMemoryReclaimer.ts";
 import type {SpeculationOptions} from "../speculationOptions.ts";
 import {loadLlamaModel} from "./loadLlama.ts";
 import {resolveModelSource} from "./resolveModelSource.ts";
@@ -56,7 +55,7 @@ export async function createDrafter(options: SpeculationOptions, target: DraftTa
   return {
     drafter: new DraftModelDrafter(context, {
       minProbability: options.minDraftProbability,
-      samplerMemory: new SamplerMemoryReclaimer(vocabularySize * BYTES_PER_CANDIDATE)
+      vocabularySize
     }),
     async [Symbol.asyncDispose]() {
       await context.dispose();

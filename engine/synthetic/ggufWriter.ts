@@ -19,7 +19,7 @@ const enum GgufValueType {
 }
 
 /** GGML tensor types this writer can emit. */
-export const GgmlType = {F32: 0, F16: 1, Q8_0: 8} as const;
+export const GgmlType = {F32: 0, F16: 1, Q4_0: 2, Q8_0: 8} as const;
 export type GgmlTypeId = (typeof GgmlType)[keyof typeof GgmlType];
 
 /** A typed metadata value; arrays are homogeneous, as GGUF requires. */
@@ -47,8 +47,9 @@ const ALIGNMENT = 32;
 export function tensorByteLength(type: GgmlTypeId, numElements: number): number {
   if (type === GgmlType.F32) return numElements * 4;
   if (type === GgmlType.F16) return numElements * 2;
-  if (numElements % 32 !== 0) throw new Error(`Q8_0 needs a multiple of 32 elements, got ${numElements}`);
-  return (numElements / 32) * 34;
+  if (numElements % 32 !== 0) throw new Error(`quantised tensors need a multiple of 32 elements, got ${numElements}`);
+  // A block of 32: an f16 scale, then 32 int8 quants (Q8_0) or 32 packed 4-bit ones (Q4_0).
+  return (numElements / 32) * (type === GgmlType.Q4_0 ? 18 : 34);
 }
 
 class ByteSink {

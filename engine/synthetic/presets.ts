@@ -6,7 +6,7 @@
  * dimensions) so per-token costs are realistic. Writing the weights is `writeSyntheticModel.ts`'s job.
  */
 
-export type WeightType = "f16" | "q8_0";
+export type WeightType = "f16" | "q8_0" | "q4_0";
 
 export interface SyntheticPreset {
   readonly name: string;
@@ -30,6 +30,13 @@ export interface SyntheticPreset {
    * 0 makes the model compute what its draft computes; larger values make them disagree more often.
    */
   readonly laterLayerScale: number;
+  /**
+   * Multiplies what every layer's attention writes to the residual stream (attn_output). Below 1 the
+   * next token depends mostly on the current one, so the model's own text, placed in a prompt, is
+   * continued as it was: output that repeats spans of its prompt, as trained models do when they
+   * quote, edit code or summarise. Absent means 1.
+   */
+  readonly attentionScale?: number;
   /**
    * The depth GPT-2's residual scaling divides by. A draft keeps its target's, so that its layers are
    * the target's layers byte for byte.
@@ -60,11 +67,30 @@ const small: SyntheticPreset = {
   logitScale: 10, leadingLayers: 3, laterLayerScale: 0.03, residualDepth: 30
 };
 
+// A target 10x dearer than its draft per token, as real pairs are (a 0.5B draft for a 7B target): the
+// draft keeps the 50K-token output head, which costs as much as eight layers at this width, so the
+// target needs many layers beside its one shared layer. Its weights are ~400M parameters.
+const medium: SyntheticPreset = {
+  name: "medium", hiddenSize: 576, numLayers: 96, numHeads: 9, numKvHeads: 3, ffnSize: 1536, contextLength: 8192, weightType: "q4_0",
+  logitScale: 10, leadingLayers: 1, laterLayerScale: 0.01, residualDepth: 96
+};
+
+// The shape of a 1B-parameter model at the same width: its draft (one layer and the head) costs a
+// twentieth of it, nearer the pairs people run on a CPU (a 0.5B draft for a 7B target).
+const large: SyntheticPreset = {...medium, name: "large", numLayers: 256, residualDepth: 256, laterLayerScale: 0.007};
+
 export const SYNTHETIC_PRESETS: Readonly<Record<string, SyntheticPreset>> = {
   tiny,
   "tiny-draft": draftPresetOf(tiny, "tiny-draft"),
   small,
-  "small-draft": draftPresetOf(small, "small-draft")
+  "small-draft": draftPresetOf(small, "small-draft"),
+  medium,
+  "medium-draft": draftPresetOf(medium, "medium-draft"),
+  // medium's shape and cost, with attention that writes nothing: its next token follows from its
+  // current one, so it repeats its own text when a prompt carries it (the n-gram lookup workload).
+  "medium-echo": {...medium, name: "medium-echo", attentionScale: 0},
+  large,
+  "large-draft": draftPresetOf(large, "large-draft")
 };
 
 /** The preset of that name, or a clear error listing the known ones. */

@@ -10,7 +10,7 @@ import {renameSync} from "node:fs";
 import {SYNTHETIC_CHAT_TEMPLATE} from "./chatTemplate.ts";
 import {buildGpt2Vocabulary} from "./gpt2Vocab.ts";
 import {GgmlType, type GgmlTypeId, type GgufTensor, type GgufValue, tensorByteLength, writeGguf} from "./ggufWriter.ts";
-import type {SyntheticPreset} from "./presets.ts";
+import type {SyntheticPreset, WeightType} from "./presets.ts";
 import {Prng, toHalfBits} from "./prng.ts";
 
 /** Bumped whenever the bytes written for a (preset, seed) change, so caches regenerate. */
@@ -18,6 +18,15 @@ export const SYNTHETIC_WRITER_VERSION = 3;
 
 /** Standard deviation of a uniform int8 in [-128, 127]: the spread of Q8_0 quants before scaling. */
 const INT8_UNIFORM_STD = 73.9;
+/**
+ * Standard deviation of the Q4_0 quants written: a nibble q stands for q - 8, and a random nibble of 0
+ * is written as 8, so values run -7..7 with 0 twice as likely: symmetric, mean 0, sqrt(280 / 16).
+ */
+const NIBBLE_SYMMETRIC_STD = Math.sqrt(280 / 16);
+
+const GGML_TYPE_OF: Readonly<Record<WeightType, GgmlTypeId>> = {f16: GgmlType.F16, q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0};
+/** GGUF's general.file_type: llama.cpp's LLAMA_FTYPE_MOSTLY_* of each weight type. */
+const FILE_TYPE_OF: Readonly<Record<WeightType, number>> = {f16: 1, q8_0: 7, q4_0: 2};
 /** Elements generated per write, to bound memory while streaming large tensors. */
 const CHUNK_ELEMENTS = 32 * 32768;
 
@@ -37,7 +46,7 @@ function randomTensor(name: string, dims: readonly number[], type: GgmlTypeId, s
       const prng = Prng.forKey(seed, name);
       for (let done = 0; done < numElements; done += CHUNK_ELEMENTS) {
         const count = Math.min(CHUNK_ELEMENTS, numElements - done);
-        write(type === GgmlType.Q8_0 ? randomQ8Blocks(count, std, prng) : randomHalfs(count, std, prng));
+        write(type === GgmlType.Q8_0 ? randomQ8Blocks(count, std, prng) : type === GgmlType.Q4_0 ? randomQ4Blocks(count, std, prng) : randomHalfs(count, std, prng));
       }
     }
   };
@@ -52,6 +61,24 @@ function randomQ8Blocks(numElements: number, std: number, prng: Prng): Uint8Arra
   for (let block = 0; block < numBlocks; block++) {
     bytes[block * 34] = scaleBits & 0xff;
     bytes[block * 34 + 1] = scaleBits >>> 8;
+  }
+  return bytes;
+}
+
+/** Q4_0 blocks: an f16 scale then 16 bytes of nibbles; zero nibbles become 8 so the values are symmetric. */
+function randomQ4Blocks(numElements: number, std: number, prng: Prng): Uint8Array {
+  const numBlocks = numElements / 32;
+  const bytes = new Uint8Array(numBlocks * 18);
+  prng.fillBytes(bytes);
+  const scaleBits = toHalfBits(std / NIBBLE_SYMMETRIC_STD);
+  for (let block = 0; block < numBlocks; block++) {
+    const start = block * 18;
+    bytes[start] = scaleBits & 0xff;
+    bytes[start + 1] = scaleBits >>> 8;
+    for (let i = start + 2; i < start + 18; i++) {
+      const byte = bytes[i]!;
+      bytes[i] = ((byte & 0x0f) === 0 ? 8 : byte & 0x0f) | ((byte & 0xf0) === 0 ? 0x80 : byte & 0xf0);
+    }
   }
   return bytes;
 }
@@ -74,7 +101,7 @@ function constantF32(name: string, length: number, value: number): GgufTensor {
 }
 
 function buildTensors(preset: SyntheticPreset, numVocab: number, seed: number): GgufTensor[] {
-  const type = preset.weightType === "q8_0" ? GgmlType.Q8_0 : GgmlType.F16;
+  const type = GGML_TYPE_OF[preset.weightType];
   const {hiddenSize: hidden, ffnSize: ffn} = preset;
   const kvSize = (hidden / preset.numHeads) * preset.numKvHeads;
   const inStd = 1 / Math.sqrt(hidden);
@@ -92,7 +119,7 @@ function buildTensors(preset: SyntheticPreset, numVocab: number, seed: number): 
       random(`${blk}.attn_q.weight`, [hidden, hidden], inStd),
       random(`${blk}.attn_k.weight`, [hidden, kvSize], inStd),
       random(`${blk}.attn_v.weight`, [hidden, kvSize], inStd),
-      random(`${blk}.attn_output.weight`, [hidden, hidden], residualStd),
+      random(`${blk}.attn_output.weight`, [hidden, hidden], residualStd * (preset.attentionScale ?? 1)),
       constantF32(`${blk}.ffn_norm.weight`, hidden, 1),
       random(`${blk}.ffn_gate.weight`, [hidden, ffn], inStd),
       random(`${blk}.ffn_up.weight`, [hidden, ffn], inStd),
@@ -115,7 +142,7 @@ function buildMetadata(preset: SyntheticPreset, seed: number): Map<string, GgufV
   return new Map<string, GgufValue>([
     ["general.architecture", {type: "string", value: "llama"}],
     ["general.name", {type: "string", value: `inflight-synthetic-${preset.name}-seed${seed}`}],
-    ["general.file_type", u32(preset.weightType === "q8_0" ? 7 : 1)],
+    ["general.file_type", u32(FILE_TYPE_OF[preset.weightType])],
     ["general.quantization_version", u32(2)],
     ["general.alignment", u32(32)],
     ["llama.context_length", u32(preset.contextLength)],

@@ -7,7 +7,7 @@ import {createHash} from "node:crypto";
 import {mkdtempSync, readFileSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {getLlama, type Llama, LlamaLogLevel, readGgufFileInfo} from "node-llama-cpp";
+import {type ControlledEvaluateInputItem, getLlama, type Llama, LlamaLogLevel, readGgufFileInfo, type Token} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {ensureSyntheticModel} from "../../engine/synthetic/ensureSyntheticModel.ts";
 import {type GgmlTypeId, tensorByteLength} from "../../engine/synthetic/ggufWriter.ts";
@@ -65,12 +65,40 @@ describe("a draft preset", () => {
   });
 
   it("pairs with its target by name in the preset table, for every target that has one", () => {
-    for (const name of ["tiny", "small"]) {
+    for (const name of ["tiny", "small", "medium"]) {
       const target = getSyntheticPreset(name);
       expect(getSyntheticPreset(`${name}-draft`)).toEqual(draftPresetOf(target, `${name}-draft`));
-      expect(target.leadingLayers).toBeGreaterThanOrEqual(2);
+      expect(target.leadingLayers).toBeGreaterThanOrEqual(1);
       expect(target.leadingLayers).toBeLessThanOrEqual(4);
     }
+    // The larger pair's draft is a small share of its target: one layer of 96, the head shared.
+    expect(getSyntheticPreset("medium-draft").numLayers * 48).toBeLessThanOrEqual(getSyntheticPreset("medium").numLayers);
+    expect(getSyntheticPreset("medium-echo")).toEqual({...getSyntheticPreset("medium"), name: "medium-echo", attentionScale: 0});
+  });
+});
+
+describe("Q4_0 weights", () => {
+  it("are written as 18-byte blocks of symmetric nibbles, never the unused -8", async () => {
+    const path = write({...tiny, weightType: "q4_0"}, "tiny-q4.gguf");
+    const info = await readGgufFileInfo(path, {logWarnings: false});
+    const q = info.tensorInfo!.find((tensor) => tensor.name === "blk.0.attn_q.weight")!;
+    expect(Number(q.ggmlType)).toBe(2);
+    expect(info.tensorInfo!.find((tensor) => tensor.name === "blk.0.attn_norm.weight")!.ggmlType).toBe(0);
+    const numElements = q.dimensions.reduce<number>((a, b) => a * Number(b), 1);
+    const data = readFileSync(path).subarray(Number(q.fileOffset), Number(q.fileOffset) + tensorByteLength(2, numElements));
+    expect(data.length).toBe((numElements / 32) * 18);
+    let sum = 0;
+    let numZeroNibbles = 0;
+    for (let block = 0; block < data.length; block += 18) {
+      for (let i = block + 2; i < block + 18; i++) {
+        for (const nibble of [data[i]! & 0x0f, data[i]! >> 4]) {
+          if (nibble === 0) numZeroNibbles++;
+          sum += nibble - 8;
+        }
+      }
+    }
+    expect(numZeroNibbles).toBe(0);
+    expect(Math.abs(sum / numElements)).toBeLessThan(0.05);
   });
 });
 
@@ -111,6 +139,44 @@ describe("measured with node-llama-cpp", () => {
     expect(agreements[0]).toBe(1);
     expect(agreements[1]).toBeLessThan(agreements[0]!);
     expect(agreements[2]).toBeLessThan(agreements[1]!);
+  });
+
+  it("runs a Q4_0 pair as it runs Q8_0: peaked, and its draft mostly agrees", async () => {
+    const target = {...tiny, weightType: "q4_0" as const};
+    const measured = await measure(write(target, "tiny-q4-target.gguf"), write(draftPresetOf(target, "tiny-q4-draft"), "tiny-q4-draft.gguf"));
+    expect(measured.medianTop1Probability).toBeGreaterThanOrEqual(0.5);
+    expect(measured.greedyAgreement).toBeGreaterThan(0.5);
+    expect(measured.distinctTokenRatio).toBeGreaterThan(0.5);
+  });
+
+  it("repeats its own text from a prompt when its attention writes nothing (attentionScale 0), and not otherwise", async () => {
+    const continuesOwnText = async (path: string): Promise<boolean> => {
+      const model = await llama.loadModel({modelPath: path});
+      try {
+        const context = await model.createContext({sequences: 1, contextSize: 256, threads: THREADS});
+        const sequence = context.getSequence();
+        const greedy = async (prompt: readonly Token[], numTokens: number): Promise<Token[]> => {
+          await sequence.clearHistory();
+          const tokens: Token[] = [];
+          let input: ControlledEvaluateInputItem[] = [...prompt.slice(0, -1), [prompt.at(-1)!, {generateNext: {token: true}}]];
+          while (tokens.length < numTokens) {
+            const next = (await sequence.controlledEvaluate(input)).at(-1)?.next.token;
+            if (next == null) throw new Error("no token");
+            tokens.push(next);
+            input = [[next, {generateNext: {token: true}}]];
+          }
+          return tokens;
+        };
+        const own = await greedy(model.tokenize("Once upon a time"), 24);
+        // Other text first, then the start of its own: does it go on as it did?
+        const again = await greedy([...model.tokenize("The quick brown fox jumps over the lazy dog."), ...own.slice(0, 8)], 16);
+        return again.every((token, index) => token === own[8 + index]);
+      } finally {
+        await model.dispose();
+      }
+    };
+    expect(await continuesOwnText(write({...tiny, attentionScale: 0}, "tiny-echo.gguf"))).toBe(true);
+    expect(await continuesOwnText(tinyPath)).toBe(false);
   });
 
   it("gives small and small-draft a greedy agreement near the preset's measured 77%", async () => {

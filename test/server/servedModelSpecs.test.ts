@@ -44,7 +44,7 @@ describe("served model specs", () => {
     ]), parseConfig([]).engine);
     expect(served!.variants[0]!.settings.speculation).toBeUndefined();
     expect(served!.variants[1]!.settings.speculation).toEqual({
-      mode: "draft", draftModel: "synthetic:tiny-draft", maxDraftTokens: 8, minDraftTokens: 0, minDraftProbability: 0.6, isAdaptive: true
+      mode: "draft", draftModel: "synthetic:tiny-draft", maxDraftTokens: 8, minDraftTokens: 0, minDraftProbability: 0, isAdaptive: true
     });
   });
 

@@ -20,7 +20,7 @@ describe("speculation flags", () => {
 
   it("turns on draft mode with the default limits when a draft model is given", () => {
     expect(parseConfig(["--draft-model", "synthetic:small-draft"]).engine.speculation).toEqual({
-      mode: "draft", draftModel: "synthetic:small-draft", maxDraftTokens: 8, minDraftTokens: 0, minDraftProbability: 0.6, isAdaptive: true
+      mode: "draft", draftModel: "synthetic:small-draft", maxDraftTokens: 8, minDraftTokens: 0, minDraftProbability: 0, isAdaptive: true
     });
   });
 
@@ -35,7 +35,7 @@ describe("speculation flags", () => {
 
   it("runs prompt lookup with --speculative ngram and no draft model", () => {
     expect(parseConfig(["--speculative", "ngram", "--draft-max", "4"]).engine.speculation).toEqual({
-      mode: "ngram", draftModel: undefined, maxDraftTokens: 4, minDraftTokens: 0, minDraftProbability: 0.6, isAdaptive: true
+      mode: "ngram", draftModel: undefined, maxDraftTokens: 4, minDraftTokens: 0, minDraftProbability: 0, isAdaptive: true
     });
   });
 

@@ -9,36 +9,42 @@
 import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
 import {commonPrefixLength} from "../../../kvcache/index.ts";
 import {inSequenceOrder} from "../batchOrder.ts";
-import type {SamplerMemoryReclaimer} from "../SamplerMemoryReclaimer.ts";
+import {createSequenceDecoder, type SampleOptions, type SamplingPath, type SequenceDecoder} from "../SequenceDecoder.ts";
 import type {DraftTask, Drafter} from "./Drafter.ts";
 
 export interface DraftModelDrafterOptions {
-  /** Stop drafting for a request when the draft's chosen token has a lower probability. Default 0.6. */
+  /** Stop drafting for a request when the draft's chosen token has a lower probability. Default 0 (never). */
   readonly minProbability?: number;
-  /** Told of the sampler every `controlledEvaluate` call leaves behind (see SamplerMemoryReclaimer). */
-  readonly samplerMemory?: SamplerMemoryReclaimer;
+  /** Tokens in the vocabulary, for the decoder's fallback path (see SequenceDecoder). */
+  readonly vocabularySize?: number;
+  /** The decoder path to prefer; the persistent sampler unless told (bench:spec-cost compares them). */
+  readonly samplingPath?: SamplingPath;
 }
+
+/** Greedy, with the chosen token's probability when --draft-p-min needs it (a pass over the vocabulary). */
+const GREEDY_WITH_PROBABILITY: SampleOptions = {temperature: 0, isTopProbabilityWanted: true};
+const GREEDY: SampleOptions = {temperature: 0};
 
 interface Drafting {
   readonly task: DraftTask;
-  readonly sequence: LlamaContextSequence;
   readonly tokens: number[];
   input: number[];
 }
 
-type ControlledInput = Parameters<LlamaContextSequence["controlledEvaluate"]>[0];
-
 export class DraftModelDrafter implements Drafter {
   private readonly sequences: LlamaContextSequence[];
   private readonly minProbability: number;
-  private readonly samplerMemory: SamplerMemoryReclaimer | undefined;
+  private readonly sampling: SampleOptions;
+  /** The executor's own decoder: one long-lived sampler per draft sequence, not one per round. */
+  private readonly decoder: SequenceDecoder;
 
   constructor(context: LlamaContext, options: DraftModelDrafterOptions = {}) {
-    this.minProbability = options.minProbability ?? 0.6;
-    this.samplerMemory = options.samplerMemory;
+    this.minProbability = options.minProbability ?? 0;
+    this.sampling = this.minProbability > 0 ? GREEDY_WITH_PROBABILITY : GREEDY;
     this.sequences = Array.from({length: context.totalSequences}, () =>
       context.getSequence({contextShift: {size: 1, strategy: () => { throw new Error("draft sequence is full"); }}})
     );
+    this.decoder = createSequenceDecoder(context, this.sequences, {vocabularySize: options.vocabularySize, preferred: options.samplingPath});
   }
 
   async draft(tasks: readonly DraftTask[]): Promise<ReadonlyMap<number, readonly number[]>> {
@@ -46,16 +52,16 @@ export class DraftModelDrafter implements Drafter {
     let active = all.filter(({task}) => task.maxNumTokens > 0);
     while (active.length > 0) {
       // Issued in one tick: every request's round goes into the same draft decode.
-      const results = await Promise.all(active.map(({sequence, input}) => sequence.controlledEvaluate(toInput(input))));
-      this.samplerMemory?.noteSamplers(active.length);
+      const results = await Promise.all(active.map(({task, input}) =>
+        this.decoder.decode(task.sequenceIndex, input as Token[], {sampleAt: new Map([[input.length - 1, this.sampling]])})));
       const next: Drafting[] = [];
       results.forEach((result, index) => {
         const drafting = active[index]!;
-        const generated = result.at(-1)?.next;
-        if (generated?.token == null || topProbabilityOf(generated.totalLogitWeight) < this.minProbability) return;
-        drafting.tokens.push(generated.token);
+        const token = result.tokens[0];
+        if (token == null || (this.minProbability > 0 && (result.topProbabilities[0] ?? 0) < this.minProbability)) return;
+        drafting.tokens.push(token);
         if (drafting.tokens.length >= drafting.task.maxNumTokens) return;
-        drafting.input = [generated.token];
+        drafting.input = [token];
         next.push(drafting);
       });
       active = next;
@@ -70,27 +76,11 @@ export class DraftModelDrafter implements Drafter {
     const sequence = this.sequences[task.sequenceIndex]!;
     const numCommon = commonPrefixLength(sequence.contextTokens, task.contextTokens);
     if (sequence.nextTokenIndex > numCommon) await sequence.eraseContextTokenRanges([{start: numCommon, end: sequence.nextTokenIndex}]);
-    return {task, sequence, tokens: [], input: [...task.contextTokens.slice(numCommon), task.lastToken]};
+    return {task, tokens: [], input: [...task.contextTokens.slice(numCommon), task.lastToken]};
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    this.decoder.dispose();
     await Promise.all(this.sequences.map((sequence) => sequence.dispose()));
   }
-}
-
-/**
- * Feeds `tokens`, asking for the greedy next token after the last one and the sum of exp(logit -
- * max logit) over the vocabulary. The greedy token's probability is 1 / that sum. node-llama-cpp's
- * own `confidence` gives the same number but sorts the whole vocabulary first, which costs more than
- * the draft token's own decode on a small draft model.
- */
-function toInput(tokens: readonly number[]): ControlledInput {
-  const last = tokens.length - 1;
-  return tokens.map((token, index) => index !== last ? token as Token : [token as Token, {
-    generateNext: {token: true, totalLogitWeight: true, options: {temperature: 0}}
-  }] as const) as ControlledInput;
-}
-
-function topProbabilityOf(totalLogitWeight: number | undefined): number {
-  return totalLogitWeight === undefined || !(totalLogitWeight >= 1) ? 0 : 1 / totalLogitWeight;
 }

@@ -7,11 +7,11 @@
  *
  * The rule:
  *   1. Batch cap: with `numDecodes` requests in decode, k <= maxDraftTokens >> floor(log2(numDecodes))
- *      (8, 4, 2, 1 at 1, 2-3, 4-7, 8-15 decodes for --draft-max 8); a cap below 2 turns speculation
- *      off. A wide batch already uses the hardware; vLLM measured drafts making such batches slower.
+ *      (8, 4, 2, 1 at 1, 2-3, 4-7, 8-15 decodes for --draft-max 8); a cap below 3 turns speculation
+ *      off. A wide batch already uses the hardware; vLLM measured drafts making such batches slower,
+ *      and on a CPU one or two drafts cost more to verify than they yield.
  *   2. Measured choice: the candidate lengths are 0 (off), 3, 7, 15, ... below the cap, and the cap
- *      itself (with a cap below 3: 0 up to the cap): verify widths of 4, 8, 16 tokens, which fill the
- *      tiles batched kernels work in.
+ *      itself: verify widths of 4, 8, 16 tokens, which fill the tiles batched kernels work in.
  *      A step's tokens are counted as its drafts' expected yield at the measured per-token
  *      acceptance (accepted drafts over accepted drafts plus rejections, over the last few hundred
  *      verifications), so a lucky or unlucky handful of steps does not decide. Each batch-size bucket runs one current length, starting at 0, and keeps a moving
@@ -270,14 +270,14 @@ export class SpeculationPolicy {
     if (numDecodes < 1) return null;
     const index = Math.floor(Math.log2(numDecodes));
     const cap = this.#maxDraftTokens >> index;
-    if (cap < 2) return null;
+    if (cap < 3) return null;
     let bucket = this.#buckets.get(index);
     if (bucket === undefined) {
       // Verify widths (drafts + 1) of powers of two from 4: CPU kernels take a batch's tokens in
       // tiles of 4 or 8 (3 drafts can verify faster than 2, and 1 draft gains too little to tell
-      // from noise), and GPUs in wider ones. Caps below 3 keep every length up to them.
+      // from noise), and GPUs in wider ones.
       const candidates = [0];
-      for (let length = cap >= 3 ? 3 : 1; length < cap; length = length >= 3 ? 2 * length + 1 : length + 1) candidates.push(length);
+      for (let length = 3; length < cap; length = 2 * length + 1) candidates.push(length);
       candidates.push(cap);
       bucket = {
         lengths: candidates.map((numDraftTokens) => ({numDraftTokens, numSamples: 0, tokensPerMs: 0})),

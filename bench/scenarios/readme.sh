@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark behind the README's performance tables, one after another on a quiet machine,
-# and keeps each one's output under bench/results/ (git-ignored). About an hour on 2 cores,
+# and keeps each one's output under bench/results/ (git-ignored). It takes hours on 2 cores,
 # plus the 10-minute soak with --soak. Needs the reference binaries: npm run bench:reference.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,7 +14,11 @@ run overhead-threads1 npm run -s bench:overhead -- --model synthetic:small --con
 run steps npm run -s bench:steps -- --model synthetic:small --concurrency 8 --rounds 3
 run prefix npm run -s bench:prefix -- --model synthetic:small --conversations 16 --turns 4 --system-len 500 --rounds 2 --json "$out/prefix.json"
 run metrics npm run -s bench:metrics -- --model synthetic:small --concurrency 4 --output-len 128 --rounds 4
-run speculative npm run -s bench:spec -- --model synthetic:small --draft-model synthetic:small-draft --rounds 3
+run spec-cost npm run -s bench:spec-cost -- --json "$out/spec-cost.json"
+run speculative-1 npm run -s bench:spec -- --levels 1 --rounds 3 --json "$out/speculative-1.json"
+run speculative-8 npm run -s bench:spec -- --levels 8 --rounds 3 --json "$out/speculative-8.json"
+run speculative-pmin npm run -s bench:spec -- --pairs medium:medium-draft --levels 1 --draft-p-min 0.6 --rounds 3
+run speculative-ngram npm run -s bench:spec -- --speculative ngram --rounds 3 --json "$out/speculative-ngram.json"
 run structured npm run -s bench:structured -- --model synthetic:small --concurrency 1,8 --rounds 2 --json "$out/structured.json"
 run logprobs npm run -s bench:logprobs -- --model synthetic:small --concurrency 1,8 --rounds 2 --json "$out/logprobs.json"
 run batch-check npm run -s bench:batch -- --mode check --model synthetic:tiny --lines 5000

@@ -51,7 +51,7 @@ export interface SyntheticMeasurement {
   readonly greedyAgreement: number | null;
 }
 
-interface GreedyRun {
+export interface GreedyRun {
   readonly prompt: readonly Token[];
   readonly tokens: readonly Token[];
   readonly top1: readonly number[];
@@ -115,8 +115,8 @@ async function withSequences<T>(
 
 const greedyNext = {generateNext: {token: true, confidence: true}} as const;
 
-/** The target's greedy continuation, one token per evaluation, with its probability at each step. */
-async function greedyRun(sequence: LlamaContextSequence, prompt: Token[], numTokens: number): Promise<GreedyRun> {
+/** A model's greedy continuation of `prompt`, one token per evaluation, with its probability at each step. */
+export async function greedyRun(sequence: LlamaContextSequence, prompt: readonly Token[], numTokens: number): Promise<GreedyRun> {
   const tokens: Token[] = [];
   const top1: number[] = [];
   let input: ControlledEvaluateInputItem[] = [...prompt.slice(0, -1), [prompt[prompt.length - 1]!, greedyNext]];

@@ -7,11 +7,11 @@ import {createHash} from "node:crypto";
 import {mkdtempSync, readFileSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {type ControlledEvaluateInputItem, getLlama, type Llama, LlamaLogLevel, readGgufFileInfo, type Token} from "node-llama-cpp";
+import {getLlama, type Llama, LlamaLogLevel, readGgufFileInfo, type Token} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {ensureSyntheticModel} from "../../engine/synthetic/ensureSyntheticModel.ts";
 import {type GgmlTypeId, tensorByteLength} from "../../engine/synthetic/ggufWriter.ts";
-import {measureSynthetic} from "../../engine/synthetic/measureSynthetic.ts";
+import {greedyRun, measureSynthetic} from "../../engine/synthetic/measureSynthetic.ts";
 import {draftPresetOf, getSyntheticPreset, type SyntheticPreset} from "../../engine/synthetic/presets.ts";
 import {writeSyntheticModel} from "../../engine/synthetic/writeSyntheticModel.ts";
 
@@ -155,17 +155,9 @@ describe("measured with node-llama-cpp", () => {
       try {
         const context = await model.createContext({sequences: 1, contextSize: 256, threads: THREADS});
         const sequence = context.getSequence();
-        const greedy = async (prompt: readonly Token[], numTokens: number): Promise<Token[]> => {
+        const greedy = async (prompt: readonly Token[], numTokens: number): Promise<readonly Token[]> => {
           await sequence.clearHistory();
-          const tokens: Token[] = [];
-          let input: ControlledEvaluateInputItem[] = [...prompt.slice(0, -1), [prompt.at(-1)!, {generateNext: {token: true}}]];
-          while (tokens.length < numTokens) {
-            const next = (await sequence.controlledEvaluate(input)).at(-1)?.next.token;
-            if (next == null) throw new Error("no token");
-            tokens.push(next);
-            input = [[next, {generateNext: {token: true}}]];
-          }
-          return tokens;
+          return (await greedyRun(sequence, prompt, numTokens)).tokens;
         };
         const own = await greedy(model.tokenize("Once upon a time"), 24);
         // Other text first, then the start of its own: does it go on as it did?

@@ -4,11 +4,12 @@
  * `--draft-p-min` cuts a draft where the draft's top token is less likely, and that probability is
  * the one node-llama-cpp reports as the token's confidence, on both of the decoder's paths.
  */
-import {type ControlledEvaluateInputItem, getLlama, type Llama, type LlamaContext, LlamaLogLevel, type LlamaModel, type Token} from "node-llama-cpp";
+import {getLlama, type Llama, type LlamaContext, LlamaLogLevel, type LlamaModel, type Token} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {createSequenceDecoder, type SamplingPath} from "../../engine/executor/SequenceDecoder.ts";
 import {DraftModelDrafter} from "../../engine/executor/speculative/DraftModelDrafter.ts";
 import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
+import {greedyRun} from "../../engine/synthetic/measureSynthetic.ts";
 
 let llama: Llama;
 let model: LlamaModel;
@@ -32,20 +33,9 @@ async function newContext(sequences: number): Promise<LlamaContext> {
 }
 
 /** The draft model's greedy continuation and each token's confidence, one token per evaluation. */
-async function greedyReference(prompt: readonly Token[], numTokens: number): Promise<{tokens: Token[]; confidences: number[]}> {
-  const context = await newContext(1);
-  const sequence = context.getSequence();
-  const tokens: Token[] = [];
-  const confidences: number[] = [];
-  const ask = {generateNext: {token: true, confidence: true}} as const;
-  let input: ControlledEvaluateInputItem[] = [...prompt.slice(0, -1), [prompt.at(-1)!, ask]];
-  while (tokens.length < numTokens) {
-    const next = (await sequence.controlledEvaluate(input)).at(-1)!.next;
-    tokens.push(next.token!);
-    confidences.push(next.confidence!);
-    input = [[next.token!, ask]];
-  }
-  return {tokens, confidences};
+async function greedyReference(prompt: readonly Token[], numTokens: number): Promise<{tokens: readonly Token[]; confidences: readonly number[]}> {
+  const {tokens, top1} = await greedyRun((await newContext(1)).getSequence(), prompt, numTokens);
+  return {tokens, confidences: top1};
 }
 
 const PROMPTS = ["Once upon a time, in a land far away,", "def fibonacci(n):\n    if n < 2:"];

@@ -43,13 +43,18 @@ export interface GgufTensor {
 
 const ALIGNMENT = 32;
 
+/** The quantised types, stored in blocks of `QUANT_BLOCK_ELEMENTS` elements. */
+export type QuantTypeId = typeof GgmlType.Q4_0 | typeof GgmlType.Q8_0;
+export const QUANT_BLOCK_ELEMENTS = 32;
+/** Bytes per block: an f16 scale, then 32 packed 4-bit quants (Q4_0) or 32 int8 ones (Q8_0). */
+export const QUANT_BLOCK_BYTES: Readonly<Record<QuantTypeId, number>> = {[GgmlType.Q4_0]: 18, [GgmlType.Q8_0]: 34};
+
 /** Bytes one tensor of `numElements` takes in the given type. */
 export function tensorByteLength(type: GgmlTypeId, numElements: number): number {
   if (type === GgmlType.F32) return numElements * 4;
   if (type === GgmlType.F16) return numElements * 2;
-  if (numElements % 32 !== 0) throw new Error(`quantised tensors need a multiple of 32 elements, got ${numElements}`);
-  // A block of 32: an f16 scale, then 32 int8 quants (Q8_0) or 32 packed 4-bit ones (Q4_0).
-  return (numElements / 32) * (type === GgmlType.Q4_0 ? 18 : 34);
+  if (numElements % QUANT_BLOCK_ELEMENTS !== 0) throw new Error(`quantised tensors need a multiple of 32 elements, got ${numElements}`);
+  return (numElements / QUANT_BLOCK_ELEMENTS) * QUANT_BLOCK_BYTES[type];
 }
 
 class ByteSink {

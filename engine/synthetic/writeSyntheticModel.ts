@@ -9,22 +9,31 @@
 import {renameSync} from "node:fs";
 import {SYNTHETIC_CHAT_TEMPLATE} from "./chatTemplate.ts";
 import {buildGpt2Vocabulary} from "./gpt2Vocab.ts";
-import {GgmlType, type GgmlTypeId, type GgufTensor, type GgufValue, tensorByteLength, writeGguf} from "./ggufWriter.ts";
+import {GgmlType, type GgufTensor, type GgufValue, QUANT_BLOCK_BYTES, QUANT_BLOCK_ELEMENTS, type QuantTypeId, tensorByteLength, writeGguf} from "./ggufWriter.ts";
 import type {SyntheticPreset, WeightType} from "./presets.ts";
 import {Prng, toHalfBits} from "./prng.ts";
 
 /** Bumped whenever the bytes written for a (preset, seed) change, so caches regenerate. */
 export const SYNTHETIC_WRITER_VERSION = 3;
 
-/** Standard deviation of a uniform int8 in [-128, 127]: the spread of Q8_0 quants before scaling. */
-const INT8_UNIFORM_STD = 73.9;
 /**
- * Standard deviation of the Q4_0 quants written: a nibble q stands for q - 8, and a random nibble of 0
- * is written as 8, so values run -7..7 with 0 twice as likely: symmetric, mean 0, sqrt(280 / 16).
+ * How random bytes become each quantised type's quants: their standard deviation before scaling, and
+ * the change to each quant byte, if any, that makes their values symmetric around 0.
+ *   Q8_0: uniform int8 in [-128, 127], already symmetric enough.
+ *   Q4_0: a nibble q stands for q - 8; a nibble of 0 (-8, which has no +8) is written as 8, so values
+ *   run -7..7 with 0 twice as likely: symmetric, mean 0, standard deviation sqrt(280 / 16).
  */
-const NIBBLE_SYMMETRIC_STD = Math.sqrt(280 / 16);
+const QUANTS: Readonly<Record<QuantTypeId, {readonly quantStd: number; readonly toSymmetric?: (byte: number) => number}>> = {
+  [GgmlType.Q8_0]: {quantStd: 73.9},
+  [GgmlType.Q4_0]: {
+    quantStd: Math.sqrt(280 / 16),
+    toSymmetric: (byte) => ((byte & 0x0f) === 0 ? 8 : byte & 0x0f) | ((byte & 0xf0) === 0 ? 0x80 : byte & 0xf0)
+  }
+};
 
-const GGML_TYPE_OF: Readonly<Record<WeightType, GgmlTypeId>> = {f16: GgmlType.F16, q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0};
+/** The tensor type of each weight type; the norms are F32 whatever it is. */
+type WeightTypeId = typeof GgmlType.F16 | QuantTypeId;
+const GGML_TYPE_OF: Readonly<Record<WeightType, WeightTypeId>> = {f16: GgmlType.F16, q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0};
 /** GGUF's general.file_type: llama.cpp's LLAMA_FTYPE_MOSTLY_* of each weight type. */
 const FILE_TYPE_OF: Readonly<Record<WeightType, number>> = {f16: 1, q8_0: 7, q4_0: 2};
 /** Elements generated per write, to bound memory while streaming large tensors. */
@@ -35,7 +44,7 @@ export interface SyntheticModelOptions {
   readonly seed: number;
 }
 
-function randomTensor(name: string, dims: readonly number[], type: GgmlTypeId, std: number, seed: number): GgufTensor {
+function randomTensor(name: string, dims: readonly number[], type: WeightTypeId, std: number, seed: number): GgufTensor {
   const numElements = dims.reduce((a, b) => a * b, 1);
   return {
     name,
@@ -46,39 +55,23 @@ function randomTensor(name: string, dims: readonly number[], type: GgmlTypeId, s
       const prng = Prng.forKey(seed, name);
       for (let done = 0; done < numElements; done += CHUNK_ELEMENTS) {
         const count = Math.min(CHUNK_ELEMENTS, numElements - done);
-        write(type === GgmlType.Q8_0 ? randomQ8Blocks(count, std, prng) : type === GgmlType.Q4_0 ? randomQ4Blocks(count, std, prng) : randomHalfs(count, std, prng));
+        write(type === GgmlType.F16 ? randomHalfs(count, std, prng) : randomQuantBlocks(type, count, std, prng));
       }
     }
   };
 }
 
-/** Q8_0 blocks: an f16 scale then 32 int8 quants; random quants times a fixed scale give the wanted spread. */
-function randomQ8Blocks(numElements: number, std: number, prng: Prng): Uint8Array {
-  const numBlocks = numElements / 32;
-  const bytes = new Uint8Array(numBlocks * 34);
+/** Quantised blocks: an f16 scale then the quants; random quants times a fixed scale give the wanted spread. */
+function randomQuantBlocks(type: QuantTypeId, numElements: number, std: number, prng: Prng): Uint8Array {
+  const blockBytes = QUANT_BLOCK_BYTES[type];
+  const {quantStd, toSymmetric} = QUANTS[type];
+  const bytes = new Uint8Array((numElements / QUANT_BLOCK_ELEMENTS) * blockBytes);
   prng.fillBytes(bytes);
-  const scaleBits = toHalfBits(std / INT8_UNIFORM_STD);
-  for (let block = 0; block < numBlocks; block++) {
-    bytes[block * 34] = scaleBits & 0xff;
-    bytes[block * 34 + 1] = scaleBits >>> 8;
-  }
-  return bytes;
-}
-
-/** Q4_0 blocks: an f16 scale then 16 bytes of nibbles; zero nibbles become 8 so the values are symmetric. */
-function randomQ4Blocks(numElements: number, std: number, prng: Prng): Uint8Array {
-  const numBlocks = numElements / 32;
-  const bytes = new Uint8Array(numBlocks * 18);
-  prng.fillBytes(bytes);
-  const scaleBits = toHalfBits(std / NIBBLE_SYMMETRIC_STD);
-  for (let block = 0; block < numBlocks; block++) {
-    const start = block * 18;
+  const scaleBits = toHalfBits(std / quantStd);
+  for (let start = 0; start < bytes.length; start += blockBytes) {
     bytes[start] = scaleBits & 0xff;
     bytes[start + 1] = scaleBits >>> 8;
-    for (let i = start + 2; i < start + 18; i++) {
-      const byte = bytes[i]!;
-      bytes[i] = ((byte & 0x0f) === 0 ? 8 : byte & 0x0f) | ((byte & 0xf0) === 0 ? 0x80 : byte & 0xf0);
-    }
+    if (toSymmetric !== undefined) for (let i = start + 2; i < start + blockBytes; i++) bytes[i] = toSymmetric(bytes[i]!);
   }
   return bytes;
 }

@@ -37,10 +37,10 @@ const SHARED_OPTIONS = {
 export type SharedOptionName = keyof typeof SHARED_OPTIONS;
 
 /**
- * How a scenario takes a shared option: as catalogued (`true`), with its own default (a string), or
- * with its own default and help.
+ * How a scenario takes a shared option: as catalogued (`true`), with its own default (a string), with
+ * its own default and help, or not at all (`false`: for `--model`, which every scenario has unless told).
  */
-export type SharedOptionChoice = true | string | {readonly default?: string; readonly help?: string};
+export type SharedOptionChoice = boolean | string | {readonly default?: string; readonly help?: string};
 
 /** An option only one scenario has: commander's flags, help and default. */
 export type ScenarioOption = readonly [flags: string, help: string, defaultValue?: string];
@@ -48,13 +48,14 @@ export type ScenarioOption = readonly [flags: string, help: string, defaultValue
 /** A scenario's parsed command line and the GGUF file its `--model` names. */
 export interface ScenarioSetup {
   readonly options: OptionValues;
+  /** Resolved on first read, so a scenario that does not use its `--model` never generates it. */
   readonly modelPath: string;
 }
 
 /**
  * Parses the command line of scenario `name`: `--model`, the chosen shared options in the order
- * given, then the scenario's own; `--help` prints them all and exits. Resolves the model (a
- * synthetic one is generated on first use).
+ * given, then the scenario's own; `--help` prints them all and exits. The model is resolved (a
+ * synthetic one generated) when the scenario first reads `modelPath`.
  */
 export function parseScenarioOptions(
   name: string,
@@ -65,13 +66,21 @@ export function parseScenarioOptions(
   const choices: Partial<Record<SharedOptionName, SharedOptionChoice>> = {model: true, ...shared};
   for (const [key, choice] of Object.entries(choices)) {
     const option: SharedOption = SHARED_OPTIONS[key as SharedOptionName];
+    if (choice === false) continue;
     if (choice === true) command.option(option.flags, option.help, option.defaultValue);
     else if (typeof choice === "string") command.option(option.flags, option.help, choice);
     else command.option(option.flags, choice.help ?? option.help, choice.default ?? option.defaultValue);
   }
   for (const [flags, help, defaultValue] of own) command.option(flags, help, defaultValue);
   const options = command.parse().opts();
-  return {options, modelPath: resolveModelSource(String(options["model"])).path};
+  let modelPath: string | undefined;
+  return {
+    options,
+    get modelPath(): string {
+      if (options["model"] === undefined) throw new Error(`${name} takes no --model`);
+      return (modelPath ??= resolveModelSource(String(options["model"])).path);
+    }
+  };
 }
 
 /** How a scenario starts our server: model file, sequences decoded together, threads, context size. */

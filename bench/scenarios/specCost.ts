@@ -14,7 +14,7 @@
  *
  *   npm run bench:spec-cost -- --pairs small:small-draft,large:large-draft --batch 1,8 --drafts 1,2,3,4,8
  */
-import {getLlama, LlamaLogLevel, type Llama, type Token} from "node-llama-cpp";
+import {getLlama, LlamaLogLevel, type Llama, type LlamaModel, type Token} from "node-llama-cpp";
 import {createSequenceDecoder, type SampleOptions, type SamplingPath} from "../../engine/executor/SequenceDecoder.ts";
 import {DraftModelDrafter} from "../../engine/executor/speculative/DraftModelDrafter.ts";
 import {measureSynthetic} from "../../engine/synthetic/measureSynthetic.ts";
@@ -24,7 +24,7 @@ import {printTableHeader, writeFiguresIfAsked} from "./scenarioOutput.ts";
 import {parseScenarioOptions} from "./scenarioPreamble.ts";
 
 const {options} = parseScenarioOptions("specCost", {
-  model: {default: "synthetic:medium", help: "unused: pairs are given by --pairs"},
+  model: false,
   threads: true,
   rounds: {default: "12", help: "decodes timed per figure (median reported)"},
   json: true
@@ -48,34 +48,30 @@ const GREEDY: SampleOptions = {temperature: 0};
  * Median wall time of one target step that feeds `numTokens` tokens to each of `batch` sequences and
  * samples after every one of them, through the executor's own decoder (one native sampler per sequence).
  */
-async function timeVerify(llama: Llama, modelPath: string, batch: number, tokenCounts: readonly number[]): Promise<Map<number, number>> {
-  const model = await llama.loadModel({modelPath});
+async function timeVerify(model: LlamaModel, batch: number, tokenCounts: readonly number[]): Promise<Map<number, number>> {
+  const maxTokens = Math.max(...tokenCounts);
+  const context = await model.createContext({sequences: batch, contextSize: batch * (promptLength + maxTokens + 16), threads, batchSize: batch * Math.max(maxTokens, promptLength)});
+  const sequences = Array.from({length: batch}, () => context.getSequence());
+  const decoder = createSequenceDecoder(context, sequences);
   try {
-    const maxTokens = Math.max(...tokenCounts);
-    const context = await model.createContext({sequences: batch, contextSize: batch * (promptLength + maxTokens + 16), threads, batchSize: batch * Math.max(maxTokens, promptLength)});
-    const sequences = Array.from({length: batch}, () => context.getSequence());
-    const decoder = createSequenceDecoder(context, sequences);
-    try {
-      await Promise.all(sequences.map((_, index) => decoder.decode(index, prompt(index), {sampleAt: new Map()})));
-      const result = new Map<number, number>();
-      for (const numTokens of tokenCounts) {
-        const sampleAt = new Map(Array.from({length: numTokens}, (_, i) => [i, GREEDY] as const));
-        const times: number[] = [];
-        for (let round = 0; round < numRounds + 1; round++) {
-          const tokens = Array.from({length: numTokens}, (_, i) => ((round * 131 + i * 977) % 50000) as Token);
-          const startedAt = performance.now();
-          await Promise.all(sequences.map((_, index) => decoder.decode(index, tokens, {sampleAt})));
-          if (round > 0) times.push(performance.now() - startedAt);
-          await Promise.all(sequences.map((sequence) => sequence.eraseContextTokenRanges([{start: promptLength, end: sequence.nextTokenIndex}])));
-        }
-        result.set(numTokens, median(times));
+    await Promise.all(sequences.map((_, index) => decoder.decode(index, prompt(index), {sampleAt: new Map()})));
+    const result = new Map<number, number>();
+    for (const numTokens of tokenCounts) {
+      const sampleAt = new Map(Array.from({length: numTokens}, (_, i) => [i, GREEDY] as const));
+      const times: number[] = [];
+      for (let round = 0; round < numRounds + 1; round++) {
+        const tokens = Array.from({length: numTokens}, (_, i) => ((round * 131 + i * 977) % 50000) as Token);
+        const startedAt = performance.now();
+        await Promise.all(sequences.map((_, index) => decoder.decode(index, tokens, {sampleAt})));
+        if (round > 0) times.push(performance.now() - startedAt);
+        await Promise.all(sequences.map((sequence) => sequence.eraseContextTokenRanges([{start: promptLength, end: sequence.nextTokenIndex}])));
       }
-      return result;
-    } finally {
-      decoder.dispose();
+      result.set(numTokens, median(times));
     }
+    return result;
   } finally {
-    await model.dispose();
+    decoder.dispose();
+    await context.dispose();
   }
 }
 
@@ -84,11 +80,10 @@ async function timeVerify(llama: Llama, modelPath: string, batch: number, tokenC
  * drafter: on its decoder's persistent samplers, or through controlledEvaluate (a sampler per call),
  * and with `minProbability` above 0 reading each draft token's probability.
  */
-async function timeDraftRound(llama: Llama, modelPath: string, batch: number, samplingPath: SamplingPath = "persistent-sampler", minProbability = 0): Promise<number> {
+async function timeDraftRound(model: LlamaModel, batch: number, samplingPath: SamplingPath = "persistent-sampler", minProbability = 0): Promise<number> {
   const roundsPerCall = 8;
-  const model = await llama.loadModel({modelPath});
+  const context = await model.createContext({sequences: batch, contextSize: batch * (promptLength + roundsPerCall + 16), threads, batchSize: batch * promptLength});
   try {
-    const context = await model.createContext({sequences: batch, contextSize: batch * (promptLength + roundsPerCall + 16), threads, batchSize: batch * promptLength});
     await using drafter = new DraftModelDrafter(context, {minProbability, samplingPath});
     const tasks = Array.from({length: batch}, (_, index) => ({sequenceIndex: index, contextTokens: prompt(index), lastToken: 13, maxNumTokens: roundsPerCall}));
     const times: number[] = [];
@@ -99,7 +94,7 @@ async function timeDraftRound(llama: Llama, modelPath: string, batch: number, sa
     }
     return median(times);
   } finally {
-    await model.dispose();
+    await context.dispose();
   }
 }
 
@@ -125,13 +120,24 @@ function predictedSpeedup(agreement: number, k: number, verifyMs: number, decode
 async function measurePair(llama: Llama, {label, targetPath, draftPath}: ModelPair): Promise<PairFigures> {
   const measurement = await measureSynthetic({llama, targetPath, draftPath, threads});
   const agreement = measurement.greedyAgreement ?? 0;
+  const target = await llama.loadModel({modelPath: targetPath});
+  const draft = await llama.loadModel({modelPath: draftPath});
+  try {
+    return {pair: label, agreement, byBatch: await measureBatches(target, draft, agreement)};
+  } finally {
+    await draft.dispose();
+    await target.dispose();
+  }
+}
+
+async function measureBatches(targetModel: LlamaModel, draftModel: LlamaModel, agreement: number): Promise<PairFigures["byBatch"]> {
   const byBatch = [];
   for (const batch of batchSizes) {
-    const target = await timeVerify(llama, targetPath, batch, [1, ...draftLengths.map((k) => k + 1)]);
-    const draftRoundMs = await timeDraftRound(llama, draftPath, batch);
+    const target = await timeVerify(targetModel, batch, [1, ...draftLengths.map((k) => k + 1)]);
+    const draftRoundMs = await timeDraftRound(draftModel, batch);
     // A p-min no draft token falls below still makes the drafter read every token's probability.
-    const draftRoundWithPMinMs = await timeDraftRound(llama, draftPath, batch, "persistent-sampler", Number.MIN_VALUE);
-    const draftRoundControlledMs = await timeDraftRound(llama, draftPath, batch, "controlled-evaluate");
+    const draftRoundWithPMinMs = await timeDraftRound(draftModel, batch, "persistent-sampler", Number.MIN_VALUE);
+    const draftRoundControlledMs = await timeDraftRound(draftModel, batch, "controlled-evaluate");
     const decodeMs = target.get(1)!;
     const verifyMs = Object.fromEntries(draftLengths.map((k) => [k, target.get(k + 1)!]));
     byBatch.push({
@@ -139,7 +145,7 @@ async function measurePair(llama: Llama, {label, targetPath, draftPath}: ModelPa
       predictedSpeedup: Object.fromEntries(draftLengths.map((k) => [k, predictedSpeedup(agreement, k, verifyMs[k]!, decodeMs, draftRoundMs)]))
     });
   }
-  return {pair: label, agreement, byBatch};
+  return byBatch;
 }
 
 const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});

@@ -17,7 +17,6 @@
 import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {resolveModelSource} from "../../engine/model/resolveModelSource.ts";
 import {createRng, deriveSeed} from "../random.ts";
 import {randomWords} from "../datasets/words.ts";
 import {runLoad} from "../runLoad.ts";
@@ -27,7 +26,7 @@ import {printTableHeader, writeFiguresIfAsked} from "./scenarioOutput.ts";
 import {SERVED_MODEL_NAME, parseScenarioOptions, servedModelArgs, servedTarget} from "./scenarioPreamble.ts";
 import {type ServerProcess, startServerProcess} from "./serverProcess.ts";
 
-const {options} = parseScenarioOptions("speculative", {
+const setup = parseScenarioOptions("speculative", {
   model: {default: "synthetic:medium-echo", help: "target of --speculative ngram: GGUF path or synthetic:NAME"},
   outputLen: "128",
   threads: true,
@@ -44,6 +43,7 @@ const {options} = parseScenarioOptions("speculative", {
   ["--requests <n>", "requests per round and level", "12"],
   ["--fixed", "also run --no-draft-adaptive (always --draft-max drafts)"]
 ]);
+const {options} = setup;
 
 const isNgram = options.speculative === "ngram";
 const workload = String(options.workload ?? (isNgram ? "echo" : "random"));
@@ -51,7 +51,7 @@ if (workload !== "random" && workload !== "echo") throw new Error(`--workload is
 const levels = String(options.levels).split(",").map(Number);
 const outputLen = Number(options.outputLen);
 const targets = isNgram
-  ? [{label: String(options.model), targetPath: resolveModelSource(String(options.model)).path, drafterArgs: ["--speculative", "ngram"]}]
+  ? [{label: String(options.model), targetPath: setup.modelPath, drafterArgs: ["--speculative", "ngram"]}]
   : parseModelPairs(String(options.pairs)).map(({label, targetPath, draftPath}) => ({label, targetPath, drafterArgs: ["--draft-model", draftPath]}));
 const variants = [["adaptive (default)", []], ["fixed (--no-draft-adaptive)", ["--no-draft-adaptive"]]] as const;
 
